@@ -1,0 +1,133 @@
+// `netkube apiserver`: open the store, rebuild state, bootstrap the cluster,
+// make certificates and the admin kubeconfig, and listen on HTTPS.
+import { mkdir, writeFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { renderKubeconfig } from '../kube/kubeconfig.js';
+import { parsePortRange } from './allocators.js';
+import { authenticate } from './auth/authenticator.js';
+import { ensurePki } from './auth/pki.js';
+import { loadAuthzPolicy } from './auth/policy.js';
+import { TokenRegistry } from './auth/tokens.js';
+import { bootstrapCluster } from './bootstrap.js';
+import { isUnspecifiedAddress, requireIP } from './net-address.js';
+import { Registry } from './registry.js';
+import { buildApiServer } from './server.js';
+import { openStore, type StoreKind } from './storage/index.js';
+
+export interface ApiServerFlags {
+  dataDir: string;
+  bindAddress: string;
+  securePort: number;
+  advertiseAddress?: string;
+  store: StoreKind;
+  serviceClusterIPRange: string;
+  clusterCIDR: string;
+  serviceNodePortRange: string;
+  /** Keep this many revisions of history for resuming watchers (compaction runs every 5 minutes). */
+  historyRevisions?: number;
+}
+
+export interface RunningApiServer {
+  app: FastifyInstance;
+  registry: Registry;
+  tokens: TokenRegistry;
+  kubeconfigPath: string;
+  url: string;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_FLAGS: Omit<ApiServerFlags, 'dataDir'> = {
+  bindAddress: '127.0.0.1',
+  securePort: 6443,
+  store: 'sqlite',
+  serviceClusterIPRange: '10.96.0.0/12',
+  clusterCIDR: '10.244.0.0/16',
+  serviceNodePortRange: '30000-32767',
+};
+
+async function writeAtomic(path: string, text: string, mode: number): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, text, { mode });
+  await rename(tmp, path);
+}
+
+function hostPort(ip: string, port: number): string {
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
+export async function runApiServer(flags: ApiServerFlags, log: (msg: string) => void = (m) => process.stderr.write(`${m}\n`)): Promise<RunningApiServer> {
+  requireIP('--bind-address', flags.bindAddress);
+  if (flags.advertiseAddress) requireIP('--advertise-address', flags.advertiseAddress);
+  if (!Number.isInteger(flags.securePort) || flags.securePort < 0 || flags.securePort > 65535) {
+    throw new Error(`--secure-port: "${flags.securePort}" must be a port number (0-65535)`);
+  }
+  const nodePorts = parsePortRange(flags.serviceNodePortRange);
+  const advertise = flags.advertiseAddress ?? (isUnspecifiedAddress(flags.bindAddress) ? '127.0.0.1' : flags.bindAddress);
+  await mkdir(flags.dataDir, { recursive: true, mode: 0o700 });
+
+  const store = openStore(flags.store, flags.dataDir);
+  const registry = new Registry({ store, serviceClusterIPRange: flags.serviceClusterIPRange, serviceNodePortRange: nodePorts, log });
+  await registry.start();
+
+  const tokens = await TokenRegistry.open(flags.dataDir);
+  const adminToken = await tokens.ensureAdminToken();
+  const policy = await loadAuthzPolicy(flags.dataDir);
+  const hosts = [
+    '127.0.0.1',
+    'localhost',
+    flags.bindAddress,
+    advertise,
+    registry.allocations.ips.nth(1),
+    'kubernetes',
+    'kubernetes.default',
+    'kubernetes.default.svc',
+    'kubernetes.default.svc.cluster.local',
+  ];
+  const pki = await ensurePki(flags.dataDir, { hosts: [...new Set(hosts)] });
+
+  const app = buildApiServer({
+    registry,
+    serverAddress: hostPort(advertise, flags.securePort),
+    https: { key: pki.keyPem, cert: pki.certPem },
+    auth: { authenticate: (h) => authenticate(h, tokens), policy },
+  });
+  await app.listen({ host: flags.bindAddress, port: flags.securePort });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : flags.securePort;
+  await bootstrapCluster(registry, { advertiseAddress: advertise, securePort: port, log });
+
+  // The kubeconfig names the address clients reach: the advertise address.
+  const url = `https://${hostPort(advertise, port)}`;
+  const kubeconfigPath = join(flags.dataDir, 'kubeconfig');
+  await writeAtomic(
+    kubeconfigPath,
+    renderKubeconfig({ server: url, caPem: pki.caCertPem, token: adminToken, user: 'admin', cluster: 'netkube', context: 'netkube' }),
+    0o600,
+  );
+
+  // Compaction keeps the store's history bounded, like kube-apiserver's periodic etcd compaction.
+  const keep = flags.historyRevisions ?? 100_000;
+  const compactor = setInterval(() => {
+    void (async () => {
+      const cur = await store.currentRevision();
+      if (cur - keep > (await store.compactedRevision())) await store.compact(cur - keep);
+    })().catch((e: unknown) => log(`compaction: ${(e as Error).message}`));
+  }, 5 * 60_000);
+  compactor.unref();
+
+  log(`apiserver-lite listening on ${url} (store ${flags.store}, data ${flags.dataDir}); kubeconfig: ${kubeconfigPath}`);
+  return {
+    app,
+    registry,
+    tokens,
+    kubeconfigPath,
+    url,
+    async close() {
+      clearInterval(compactor);
+      await app.close();
+      await registry.close();
+      await store.close();
+    },
+  };
+}
