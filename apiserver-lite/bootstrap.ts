@@ -17,15 +17,23 @@ export interface BootstrapOptions {
 
 async function upsert(registry: Registry, group: string, resource: string, ns: string | undefined, obj: KubeObject): Promise<void> {
   const def = registry.def(group, resource);
-  try {
-    await registry.create(def, ns, obj);
-  } catch (e) {
-    if (!(e instanceof ApiError && e.reason === 'AlreadyExists')) throw e;
-    const cur = await registry.get(def, ns, obj.metadata.name!);
-    const next = { ...cur, ...obj, metadata: { ...cur.metadata, labels: { ...(cur.metadata.labels ?? {}), ...(obj.metadata.labels ?? {}) } } };
-    delete next.metadata.resourceVersion;
-    await registry.update(def, ns, obj.metadata.name!, next);
+  // Look first: re-creating a Service that holds its ClusterIP fails in allocation, not with AlreadyExists.
+  let cur = await registry.get(def, ns, obj.metadata.name!).catch((e: unknown) => {
+    if (e instanceof ApiError && e.reason === 'NotFound') return undefined;
+    throw e;
+  });
+  if (!cur) {
+    try {
+      await registry.create(def, ns, obj);
+      return;
+    } catch (e) {
+      if (!(e instanceof ApiError && e.reason === 'AlreadyExists')) throw e;
+      cur = await registry.get(def, ns, obj.metadata.name!);
+    }
   }
+  const next = { ...cur, ...obj, metadata: { ...cur.metadata, labels: { ...(cur.metadata.labels ?? {}), ...(obj.metadata.labels ?? {}) } } };
+  delete next.metadata.resourceVersion;
+  await registry.update(def, ns, obj.metadata.name!, next);
 }
 
 export async function bootstrapCluster(registry: Registry, o: BootstrapOptions): Promise<void> {
@@ -34,9 +42,9 @@ export async function bootstrapCluster(registry: Registry, o: BootstrapOptions):
     await registry.ensure(nsDef, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
   }
   // The Service: clusterIP is the first address of the service range.
-  const svcDef = registry.def('', 'services');
   const firstIP = registry.allocations.ips.nth(1);
-  await registry.ensure(svcDef, 'default', {
+  // Upserted, not just ensured: the targetPort follows --secure-port across restarts.
+  await upsert(registry, '', 'services', 'default', {
     apiVersion: 'v1',
     kind: 'Service',
     metadata: { name: 'kubernetes', labels: { component: 'apiserver', provider: 'kubernetes' } },

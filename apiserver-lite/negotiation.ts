@@ -2,6 +2,7 @@
 // a server-side Table, or metadata only) and how its request body is encoded.
 import { parse as parseYaml } from 'yaml';
 import { badRequest, notAcceptable, unsupportedMediaType } from './api-error.js';
+import { KUBERNETES_PROTOBUF_MEDIA_TYPE, ProtobufDecodeError, ProtobufUnsupportedKindError, decodeKubernetesProtobuf } from './protobuf/decode.js';
 
 export type Representation =
   | { kind: 'json' }
@@ -45,6 +46,17 @@ export function negotiate(accept: string | undefined): Representation {
 /** Decode a create/update body (JSON or YAML), with a 400 that says what is wrong. */
 export function decodeBody(contentType: string | undefined, raw: Buffer | string | undefined): unknown {
   const media = (contentType ?? 'application/json').split(';', 1)[0]!.trim().toLowerCase();
+  // kubectl's typed clients (kubectl create namespace|deployment|service …) send protobuf.
+  if (media === KUBERNETES_PROTOBUF_MEDIA_TYPE) {
+    if (raw === undefined || raw.length === 0) throw badRequest('the request body is empty');
+    try {
+      return decodeKubernetesProtobuf(typeof raw === 'string' ? Buffer.from(raw, 'binary') : raw).object;
+    } catch (e) {
+      if (e instanceof ProtobufUnsupportedKindError) throw unsupportedMediaType(media, e.message);
+      if (e instanceof ProtobufDecodeError) throw badRequest(`the request body is not valid Kubernetes protobuf: ${e.message}`);
+      throw e;
+    }
+  }
   const body = typeof raw === 'string' ? raw : raw?.toString('utf8');
   if (body === undefined || body.trim() === '') throw badRequest('the request body is empty');
   if (media === 'application/json' || media === '' || media.endsWith('+json')) {

@@ -739,6 +739,10 @@ export class Registry {
 
   /** Create if missing (bootstrap objects). */
   async ensure(def: ResourceDef, ns: string | undefined, obj: KubeObject): Promise<KubeObject> {
+    // Look first: creating a Service that already holds its requested ClusterIP
+    // fails in allocation ("already allocated"), before storage could say AlreadyExists.
+    const existing = await this.store.get(objectKey(def, ns, obj.metadata.name!));
+    if (existing) return this.decode(existing);
     try {
       return await this.create(def, ns, obj);
     } catch (e) {

@@ -52,6 +52,18 @@ async function writeAtomic(path: string, text: string, mode: number): Promise<vo
   await rename(tmp, path);
 }
 
+/**
+ * NETKUBE_WATCH_CACHE_SIZE: events kept per resource for resuming watchers.
+ * Not a flag on purpose: only tests shrink it, to make 410 Expired reachable
+ * without writing the default 10,000 events.
+ */
+function watchCacheSizeFromEnv(v: string | undefined): number | undefined {
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`NETKUBE_WATCH_CACHE_SIZE: "${v}" must be a positive integer`);
+  return n;
+}
+
 function hostPort(ip: string, port: number): string {
   return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
@@ -66,68 +78,84 @@ export async function runApiServer(flags: ApiServerFlags, log: (msg: string) => 
   const advertise = flags.advertiseAddress ?? (isUnspecifiedAddress(flags.bindAddress) ? '127.0.0.1' : flags.bindAddress);
   await mkdir(flags.dataDir, { recursive: true, mode: 0o700 });
 
+  const watchCacheSize = watchCacheSizeFromEnv(process.env.NETKUBE_WATCH_CACHE_SIZE);
   const store = openStore(flags.store, flags.dataDir);
-  const registry = new Registry({ store, serviceClusterIPRange: flags.serviceClusterIPRange, serviceNodePortRange: nodePorts, log });
-  await registry.start();
+  // A failed start must not leave a listener, a store watch or the database open: the process would never exit.
+  const undo: (() => Promise<unknown>)[] = [() => store.close()];
+  try {
+    const registry = new Registry({
+      store,
+      serviceClusterIPRange: flags.serviceClusterIPRange,
+      serviceNodePortRange: nodePorts,
+      log,
+      ...(watchCacheSize !== undefined ? { watchCacheSize } : {}),
+    });
+    undo.push(() => registry.close());
+    await registry.start();
 
-  const tokens = await TokenRegistry.open(flags.dataDir);
-  const adminToken = await tokens.ensureAdminToken();
-  const policy = await loadAuthzPolicy(flags.dataDir);
-  const hosts = [
-    '127.0.0.1',
-    'localhost',
-    flags.bindAddress,
-    advertise,
-    registry.allocations.ips.nth(1),
-    'kubernetes',
-    'kubernetes.default',
-    'kubernetes.default.svc',
-    'kubernetes.default.svc.cluster.local',
-  ];
-  const pki = await ensurePki(flags.dataDir, { hosts: [...new Set(hosts)] });
+    const tokens = await TokenRegistry.open(flags.dataDir);
+    const adminToken = await tokens.ensureAdminToken();
+    const policy = await loadAuthzPolicy(flags.dataDir);
+    const hosts = [
+      '127.0.0.1',
+      'localhost',
+      flags.bindAddress,
+      advertise,
+      registry.allocations.ips.nth(1),
+      'kubernetes',
+      'kubernetes.default',
+      'kubernetes.default.svc',
+      'kubernetes.default.svc.cluster.local',
+    ];
+    const pki = await ensurePki(flags.dataDir, { hosts: [...new Set(hosts)] });
 
-  const app = buildApiServer({
-    registry,
-    serverAddress: hostPort(advertise, flags.securePort),
-    https: { key: pki.keyPem, cert: pki.certPem },
-    auth: { authenticate: (h) => authenticate(h, tokens), policy },
-  });
-  await app.listen({ host: flags.bindAddress, port: flags.securePort });
-  const addr = app.server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : flags.securePort;
-  await bootstrapCluster(registry, { advertiseAddress: advertise, securePort: port, log });
+    const app = buildApiServer({
+      registry,
+      serverAddress: hostPort(advertise, flags.securePort),
+      https: { key: pki.keyPem, cert: pki.certPem },
+      auth: { authenticate: (h) => authenticate(h, tokens), policy },
+    });
+    undo.push(() => app.close());
+    await app.listen({ host: flags.bindAddress, port: flags.securePort });
+    const addr = app.server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : flags.securePort;
+    await bootstrapCluster(registry, { advertiseAddress: advertise, securePort: port, log });
 
-  // The kubeconfig names the address clients reach: the advertise address.
-  const url = `https://${hostPort(advertise, port)}`;
-  const kubeconfigPath = join(flags.dataDir, 'kubeconfig');
-  await writeAtomic(
-    kubeconfigPath,
-    renderKubeconfig({ server: url, caPem: pki.caCertPem, token: adminToken, user: 'admin', cluster: 'netkube', context: 'netkube' }),
-    0o600,
-  );
+    // The kubeconfig names the address clients reach: the advertise address.
+    const url = `https://${hostPort(advertise, port)}`;
+    const kubeconfigPath = join(flags.dataDir, 'kubeconfig');
+    await writeAtomic(
+      kubeconfigPath,
+      renderKubeconfig({ server: url, caPem: pki.caCertPem, token: adminToken, user: 'admin', cluster: 'netkube', context: 'netkube' }),
+      0o600,
+    );
 
-  // Compaction keeps the store's history bounded, like kube-apiserver's periodic etcd compaction.
-  const keep = flags.historyRevisions ?? 100_000;
-  const compactor = setInterval(() => {
-    void (async () => {
-      const cur = await store.currentRevision();
-      if (cur - keep > (await store.compactedRevision())) await store.compact(cur - keep);
-    })().catch((e: unknown) => log(`compaction: ${(e as Error).message}`));
-  }, 5 * 60_000);
-  compactor.unref();
+    // Compaction keeps the store's history bounded, like kube-apiserver's periodic etcd compaction.
+    const keep = flags.historyRevisions ?? 100_000;
+    const compactor = setInterval(() => {
+      void (async () => {
+        const cur = await store.currentRevision();
+        if (cur - keep > (await store.compactedRevision())) await store.compact(cur - keep);
+      })().catch((e: unknown) => log(`compaction: ${(e as Error).message}`));
+    }, 5 * 60_000);
+    compactor.unref();
 
-  log(`apiserver-lite listening on ${url} (store ${flags.store}, data ${flags.dataDir}); kubeconfig: ${kubeconfigPath}`);
-  return {
-    app,
-    registry,
-    tokens,
-    kubeconfigPath,
-    url,
-    async close() {
-      clearInterval(compactor);
-      await app.close();
-      await registry.close();
-      await store.close();
-    },
-  };
+    log(`apiserver-lite listening on ${url} (store ${flags.store}, data ${flags.dataDir}); kubeconfig: ${kubeconfigPath}`);
+    return {
+      app,
+      registry,
+      tokens,
+      kubeconfigPath,
+      url,
+      async close() {
+        clearInterval(compactor);
+        await app.close();
+        await registry.close();
+        await store.close();
+      },
+    };
+  } catch (e) {
+    for (const u of undo.reverse()) await u().catch(() => undefined);
+    throw e;
+  }
 }

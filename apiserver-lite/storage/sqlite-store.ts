@@ -1,23 +1,25 @@
 // The embedded default Store: one SQLite file in WAL mode via better-sqlite3.
 //
-// Every write is one transaction that changes `kv`, appends its event to
-// `events` and advances the revision in `meta`, so the history a watcher
+// Each write changes `kv`, appends its event to `events` and advances the
+// revision in `meta` in the same transaction as that, so the history a watcher
 // resumes from is exactly what was committed, also after a restart. With
 // synchronous=FULL the WAL is fsynced before a write is acknowledged: it
 // survives kill -9 of the server and a power loss. NORMAL survives kill -9 but
 // may lose the newest writes on power loss; it is offered for benchmarks and
 // throwaway clusters.
 //
-// better-sqlite3 is synchronous: each method does all its work before its
-// promise is created, so writes are serialised by the event loop itself.
+// Writes are group-committed (write-batch.ts): those that arrive in one turn of
+// the event loop share one transaction and so one fsync. Each still checks its
+// precondition against the state the writes queued before it left, gets the
+// next revision only when it succeeds, and is acknowledged, and its event
+// published, only after COMMIT returned. better-sqlite3 is synchronous, so a
+// batch runs from BEGIN to COMMIT without anything else interleaving; reads
+// never see a batch half done.
 
 import Database from 'better-sqlite3';
 import { listStart, prefixEnd, WatchFanout } from './memory-store.js';
 import {
   CompactedError,
-  KeyExistsError,
-  NotFoundError,
-  RevisionConflictError,
   StoreError,
   type KeyValue,
   type ListOptions,
@@ -26,6 +28,7 @@ import {
   type StoreEvent,
   type StoreEventHandler,
 } from './store.js';
+import { planWrite, WriteBatcher, type WriteRequest } from './write-batch.js';
 
 export interface SqliteStoreOptions {
   /** FULL (default): fsync on every commit. NORMAL: faster, may lose the last writes on power loss. */
@@ -75,6 +78,13 @@ interface EventRow {
 
 type Stmt<P extends unknown[], R = unknown> = Database.Statement<P, R>;
 
+/** A write waiting for its batch to commit. */
+interface QueuedWrite {
+  readonly req: WriteRequest;
+  readonly resolve: (kv: KeyValue) => void;
+  readonly reject: (err: unknown) => void;
+}
+
 export class SqliteStore implements Store {
   readonly backend = 'sqlite' as const;
 
@@ -82,7 +92,12 @@ export class SqliteStore implements Store {
   private compacted: number;
   private closed = false;
   private readonly fanout: WatchFanout;
+  private readonly batcher = new WriteBatcher<QueuedWrite>((batch) => this.commitBatch(batch));
 
+  private readonly getMeta: Stmt<[string], number>;
+  private readonly begin: Stmt<[]>;
+  private readonly commitTx: Stmt<[]>;
+  private readonly rollbackTx: Stmt<[]>;
   private readonly getKv: Stmt<[string], KeyValue>;
   private readonly insertKv: Stmt<[string, string, number, number]>;
   private readonly updateKv: Stmt<[string, number, string]>;
@@ -92,8 +107,6 @@ export class SqliteStore implements Store {
   >;
   private readonly setMeta: Stmt<[number, string]>;
   private readonly deleteEventsUpTo: Stmt<[number]>;
-  private readonly writeTx: (ev: StoreEvent) => void;
-  private readonly compactTx: (revision: number) => void;
 
   // Key-range reads: [start, end) and [start, ∞).
   private readonly listRange: Stmt<[string, string, number], KeyValue>;
@@ -120,9 +133,14 @@ export class SqliteStore implements Store {
     opts: SqliteStoreOptions,
   ) {
     this.fanout = new WatchFanout(opts.onWatchError);
-    const meta = db.prepare<[string], number>('SELECT value FROM meta WHERE name = ?').pluck();
-    this.revision = meta.get('revision') ?? 0;
-    this.compacted = meta.get('compacted') ?? 0;
+    this.getMeta = db.prepare<[string], number>('SELECT value FROM meta WHERE name = ?').pluck();
+    this.revision = this.getMeta.get('revision') ?? 0;
+    this.compacted = this.getMeta.get('compacted') ?? 0;
+    // IMMEDIATE takes the write lock up front: a batch never fails half way
+    // through because it could not upgrade a read lock.
+    this.begin = db.prepare('BEGIN IMMEDIATE');
+    this.commitTx = db.prepare('COMMIT');
+    this.rollbackTx = db.prepare('ROLLBACK');
 
     const kvCols = 'key, value, create_revision, mod_revision';
     // Rows come out already shaped as KeyValue: no per-row conversion on large lists.
@@ -144,28 +162,6 @@ export class SqliteStore implements Store {
       `SELECT ${evCols} FROM events WHERE revision > ? AND key >= ? AND key < ? ORDER BY revision`,
     );
     this.eventsFrom = db.prepare(`SELECT ${evCols} FROM events WHERE revision > ? AND key >= ? ORDER BY revision`);
-
-    this.writeTx = db.transaction((ev: StoreEvent) => {
-      const { kv, prevKv } = ev;
-      if (ev.type === 'delete') this.deleteKv.run(kv.key);
-      else if (prevKv === undefined) this.insertKv.run(kv.key, kv.value, kv.createRevision, kv.modRevision);
-      else this.updateKv.run(kv.value, kv.modRevision, kv.key);
-      this.insertEvent.run(
-        ev.revision,
-        kv.key,
-        ev.type,
-        kv.value,
-        kv.createRevision,
-        prevKv?.value ?? null,
-        prevKv?.createRevision ?? null,
-        prevKv?.modRevision ?? null,
-      );
-      this.setMeta.run(ev.revision, 'revision');
-    });
-    this.compactTx = db.transaction((revision: number) => {
-      this.deleteEventsUpTo.run(revision);
-      this.setMeta.run(revision, 'compacted');
-    });
   }
 
   async currentRevision(): Promise<number> {
@@ -210,35 +206,18 @@ export class SqliteStore implements Store {
     return this.listAt(at, start, end, limit);
   }
 
-  async create(key: string, value: string): Promise<KeyValue> {
-    this.assertOpen();
-    const rev = this.revision + 1;
-    const kv: KeyValue = { key, value, createRevision: rev, modRevision: rev };
-    if (this.getKv.get(key) !== undefined) throw new KeyExistsError(key);
-    this.commit({ type: 'put', kv, revision: rev });
-    return kv;
+  create(key: string, value: string): Promise<KeyValue> {
+    return this.enqueue({ op: 'create', key, value });
   }
 
-  async update(key: string, value: string, expectedModRevision: number): Promise<KeyValue> {
-    this.assertOpen();
-    const prev = this.mustGet(key);
-    if (prev.modRevision !== expectedModRevision) throw new RevisionConflictError(key, expectedModRevision, prev.modRevision);
-    const rev = this.revision + 1;
-    const kv: KeyValue = { key, value, createRevision: prev.createRevision, modRevision: rev };
-    this.commit({ type: 'put', kv, prevKv: prev, revision: rev });
-    return kv;
+  update(key: string, value: string, expectedModRevision: number): Promise<KeyValue> {
+    return this.enqueue({ op: 'update', key, value, expectedModRevision });
   }
 
-  async delete(key: string, expectedModRevision?: number): Promise<KeyValue> {
-    this.assertOpen();
-    const prev = this.mustGet(key);
-    if (expectedModRevision !== undefined && prev.modRevision !== expectedModRevision) {
-      throw new RevisionConflictError(key, expectedModRevision, prev.modRevision);
-    }
-    const rev = this.revision + 1;
-    const kv: KeyValue = { ...prev, modRevision: rev };
-    this.commit({ type: 'delete', kv, prevKv: prev, revision: rev });
-    return kv;
+  delete(key: string, expectedModRevision?: number): Promise<KeyValue> {
+    return this.enqueue(
+      expectedModRevision === undefined ? { op: 'delete', key } : { op: 'delete', key, expectedModRevision },
+    );
   }
 
   async watch(prefix: string, fromRevision: number, handler: StoreEventHandler): Promise<() => void> {
@@ -254,32 +233,121 @@ export class SqliteStore implements Store {
       throw new StoreError(`cannot compact to revision ${revision}: the current revision is ${this.revision}`);
     }
     if (revision <= this.compacted) return;
-    this.compactTx(revision);
+    this.transact(() => {
+      this.deleteEventsUpTo.run(revision);
+      this.setMeta.run(revision, 'compacted');
+    });
     this.compacted = revision;
   }
 
+  /** Commits the writes still queued (their callers get their answers), then closes the file. */
   async close(): Promise<void> {
     if (this.closed) return;
+    this.batcher.flush();
     this.closed = true;
     this.fanout.closeAll();
     this.db.close();
   }
 
-  /**
-   * Commits one write whose preconditions the caller has just checked; nothing
-   * can run in between, as this process is the store's only writer. The
-   * in-memory revision and watchers see the write only once SQLite has it.
-   */
-  private commit(ev: StoreEvent): void {
-    this.writeTx(ev);
-    this.revision = ev.revision;
-    this.fanout.publish([ev]);
+  private enqueue(req: WriteRequest): Promise<KeyValue> {
+    if (this.closed) return Promise.reject(new StoreError('the sqlite store is closed'));
+    return new Promise((resolve, reject) => this.batcher.add({ req, resolve, reject }));
   }
 
-  private mustGet(key: string): KeyValue {
-    const kv = this.getKv.get(key);
-    if (kv === undefined) throw new NotFoundError(key);
-    return kv;
+  /**
+   * Runs a batch in one transaction. A write whose precondition fails writes
+   * nothing and fails alone; any other error aborts the transaction and fails
+   * the whole batch. Only after COMMIT returned do the revision, the watchers
+   * and the callers learn of the batch, so what was acknowledged is on disk.
+   */
+  private commitBatch(batch: QueuedWrite[]): void {
+    const outcomes: (StoreEvent | StoreError)[] = [];
+    const events: StoreEvent[] = [];
+    let revision = this.revision;
+    try {
+      this.transact(() => {
+        for (const { req } of batch) {
+          let ev: StoreEvent;
+          try {
+            ev = planWrite(req, this.getKv.get(req.key), revision + 1);
+          } catch (err) {
+            if (!(err instanceof StoreError)) throw err;
+            outcomes.push(err);
+            continue;
+          }
+          this.writeEvent(ev);
+          revision = ev.revision;
+          outcomes.push(ev);
+          events.push(ev);
+        }
+        if (events.length > 0) this.setMeta.run(revision, 'revision');
+      });
+    } catch (err) {
+      this.resyncRevision();
+      for (const w of batch) w.reject(err);
+      return;
+    }
+    this.revision = revision;
+    try {
+      if (events.length > 0) this.fanout.publish(events);
+    } finally {
+      batch.forEach((w, i) => {
+        const outcome = outcomes[i] ?? new StoreError('internal error: a batched write has no outcome');
+        if (outcome instanceof StoreError) w.reject(outcome);
+        else w.resolve(outcome.kv);
+      });
+    }
+  }
+
+  private writeEvent(ev: StoreEvent): void {
+    const { kv, prevKv } = ev;
+    if (ev.type === 'delete') this.deleteKv.run(kv.key);
+    else if (prevKv === undefined) this.insertKv.run(kv.key, kv.value, kv.createRevision, kv.modRevision);
+    else this.updateKv.run(kv.value, kv.modRevision, kv.key);
+    this.insertEvent.run(
+      ev.revision,
+      kv.key,
+      ev.type,
+      kv.value,
+      kv.createRevision,
+      prevKv?.value ?? null,
+      prevKv?.createRevision ?? null,
+      prevKv?.modRevision ?? null,
+    );
+  }
+
+  /**
+   * BEGIN … COMMIT around fn, rolled back when anything throws. Written out
+   * rather than db.transaction(): that one nests as a SAVEPOINT when a
+   * transaction is still open (a ROLLBACK that failed), and a write
+   * acknowledged inside a transaction that never commits would be lost.
+   */
+  private transact(fn: () => void): void {
+    if (this.db.inTransaction) this.rollbackTx.run();
+    this.begin.run();
+    try {
+      fn();
+      this.commitTx.run();
+    } catch (err) {
+      if (this.db.inTransaction) {
+        try {
+          this.rollbackTx.run();
+        } catch {
+          // The next transact() retries the rollback before it begins.
+        }
+      }
+      throw err;
+    }
+  }
+
+  /** After a failed batch: the revision is whatever the database holds. */
+  private resyncRevision(): void {
+    try {
+      this.revision = this.getMeta.get('revision') ?? this.revision;
+    } catch {
+      // Unreadable now: nothing was committed by this process since the last
+      // successful batch, so the cached revision is still the database's.
+    }
   }
 
   private rowsFrom(start: string, end: string | undefined, limit: number): KeyValue[] {
