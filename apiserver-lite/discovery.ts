@@ -57,6 +57,9 @@ function resourceEntries(def: ResourceDef): Record<string, unknown>[] {
   for (const sub of def.subresources) {
     if (sub === 'status') out.push({ name: `${def.resource}/status`, singularName: '', namespaced: def.namespaced, kind: def.kind, verbs: ['get', 'patch', 'update'] });
     if (sub === 'binding') out.push({ name: `${def.resource}/binding`, singularName: '', namespaced: def.namespaced, kind: 'Binding', verbs: ['create'] });
+    if (sub === 'token') {
+      out.push({ name: `${def.resource}/token`, singularName: '', namespaced: def.namespaced, group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest', verbs: ['create'] });
+    }
     if (sub === 'log') out.push({ name: `${def.resource}/log`, singularName: '', namespaced: def.namespaced, kind: def.kind, verbs: ['get'] });
   }
   return out;

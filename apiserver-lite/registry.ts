@@ -61,6 +61,12 @@ export interface WriteOptions {
   subresource?: 'status';
 }
 
+/** Server-internal writes (pods/binding) that change fields clients may not. */
+interface InternalWriteOptions extends WriteOptions {
+  /** pods/binding: sets spec.nodeName and the PodScheduled condition in one write, outside both spec and status rules. */
+  binding?: boolean;
+}
+
 export interface DeleteOptions {
   gracePeriodSeconds?: number;
   propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
@@ -452,7 +458,7 @@ export class Registry {
     name: string,
     wantRV: string | undefined,
     transform: (current: KubeObject) => KubeObject,
-    opts: WriteOptions,
+    opts: InternalWriteOptions,
   ): Promise<KubeObject> {
     const key = objectKey(def, ns, name);
     for (let attempt = 0; ; attempt++) {
@@ -466,7 +472,7 @@ export class Registry {
         if (!/^\d+$/.test(pinned)) throw badRequest(`invalid resourceVersion "${pinned}"`);
         throw conflict(def, name, 'the object has been modified; please apply your changes to the latest version and try again');
       }
-      const obj = this.prepareForUpdate(def, next, current, opts.subresource);
+      const obj = this.prepareForUpdate(def, next, current, opts.binding ? 'binding' : opts.subresource);
       let txn: AllocationTxn | undefined;
       if (def.kind === 'Service' && !def.group && opts.subresource !== 'status') {
         try {
@@ -477,7 +483,7 @@ export class Registry {
         }
       }
       try {
-        this.validate(def, obj, current);
+        if (!opts.binding) this.validate(def, obj, current);
         if (opts.dryRun) {
           txn?.undo();
           return obj;
@@ -507,10 +513,12 @@ export class Registry {
   }
 
   /** What an update may change: identity fields are the server's, and status and spec are written through separate paths. */
-  private prepareForUpdate(def: ResourceDef, next: KubeObject, current: KubeObject, subresource: 'status' | undefined): KubeObject {
+  private prepareForUpdate(def: ResourceDef, next: KubeObject, current: KubeObject, subresource: 'status' | 'binding' | undefined): KubeObject {
     const cur = current.metadata;
     let obj: KubeObject;
-    if (subresource === 'status') {
+    if (subresource === 'binding') {
+      obj = next;
+    } else if (subresource === 'status') {
       // Only status changes through /status.
       obj = { ...clone(current), status: next.status };
     } else {
@@ -535,7 +543,7 @@ export class Registry {
     }
     if (cur.generateName !== undefined && meta.generateName === undefined) meta.generateName = cur.generateName;
     if (def.hasSpec) {
-      const specChanged = subresource !== 'status' && !jsonEqual(obj.spec, current.spec);
+      const specChanged = subresource === undefined && !jsonEqual(obj.spec, current.spec);
       meta.generation = (cur.generation ?? 1) + (specChanged ? 1 : 0);
     }
     if (def.kind === 'Namespace' && meta.name) meta.labels = { ...(meta.labels ?? {}), 'kubernetes.io/metadata.name': meta.name };
@@ -571,9 +579,9 @@ export class Registry {
         current.status = status;
         return current;
       },
-      {},
+      // spec.nodeName is immutable to clients; binding is the one path that sets it.
+      { binding: true },
     );
-    // spec.nodeName is otherwise immutable; the status change above rides along through the same write.
   }
 
   // ---------------------------------------------------------------- deletes

@@ -15,7 +15,7 @@ export interface ResourceDef {
   readonly shortNames: readonly string[];
   readonly categories: readonly string[];
   /** Subresources served under <resource>/<name>/<sub>. */
-  readonly subresources: readonly ('status' | 'binding' | 'log')[];
+  readonly subresources: readonly ('status' | 'binding' | 'log' | 'token')[];
   /** Whether the kind has a spec whose changes bump metadata.generation. */
   readonly hasSpec: boolean;
   /**
@@ -92,7 +92,7 @@ export const RESOURCES: readonly ResourceDef[] = [
     },
   }),
   def({ resource: 'nodes', kind: 'Node', namespaced: false, shortNames: ['no'], subresources: ['status'], fieldSelectors: { 'spec.unschedulable': (o) => field('spec.unschedulable')(o) ?? 'false' } }),
-  def({ resource: 'serviceaccounts', kind: 'ServiceAccount', shortNames: ['sa'], hasSpec: false }),
+  def({ resource: 'serviceaccounts', kind: 'ServiceAccount', shortNames: ['sa'], hasSpec: false, subresources: ['token'] }),
   def({ resource: 'configmaps', kind: 'ConfigMap', shortNames: ['cm'], hasSpec: false }),
   def({
     resource: 'events',

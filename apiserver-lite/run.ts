@@ -11,6 +11,7 @@ import { loadAuthzPolicy } from './auth/policy.js';
 import { TokenRegistry } from './auth/tokens.js';
 import { bootstrapCluster } from './bootstrap.js';
 import { isUnspecifiedAddress, requireIP } from './net-address.js';
+import { nodeAgentLogs } from './pod-logs.js';
 import { Registry } from './registry.js';
 import { buildApiServer } from './server.js';
 import { openStore, type StoreKind } from './storage/index.js';
@@ -114,6 +115,8 @@ export async function runApiServer(flags: ApiServerFlags, log: (msg: string) => 
       serverAddress: hostPort(advertise, flags.securePort),
       https: { key: pki.keyPem, cert: pki.certPem },
       auth: { authenticate: (h) => authenticate(h, tokens), policy },
+      podLogs: nodeAgentLogs(registry),
+      issueServiceAccountToken: (ns, name, uid) => tokens.issueServiceAccountToken(ns, name, uid),
     });
     undo.push(() => app.close());
     await app.listen({ host: flags.bindAddress, port: flags.securePort });

@@ -55,6 +55,8 @@ export interface ApiServerOptions {
   watchBookmarkMs?: number;
   /** Serves pods/log by asking the pod's node agent. */
   podLogs?: (req: PodLogRequest) => Promise<NodeJS.ReadableStream | string>;
+  /** serviceaccounts/<name>/token (TokenRequest): the token a node agent mounts into a pod, and `kubectl create token`. */
+  issueServiceAccountToken?: (namespace: string, name: string, uid?: string) => string;
   logger?: boolean;
   now?: () => Date;
 }
@@ -243,6 +245,7 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
         return sendObject(reply, def, obj, negotiate(req.headers.accept), q);
       }
       case 'create': {
+        if (sub === 'token') return serveTokenRequest(def, ns!, info.name!, req, reply);
         const body = decodeBody(req.headers['content-type'], req.body as Buffer | undefined) as KubeObject;
         if (sub === 'binding') {
           await registry.bind(ns!, info.name!, body);
@@ -418,6 +421,31 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
       keepAliveMs: opts.watchKeepAliveMs ?? 15_000,
       bookmarkMs: opts.watchBookmarkMs ?? 60_000,
     });
+  }
+
+  async function serveTokenRequest(def: ResourceDef, ns: string, name: string, req: FastifyRequest, reply: FastifyReply) {
+    const sa = await registry.get(def, ns, name);
+    if (!opts.issueServiceAccountToken) throw new ApiError(503, 'ServiceUnavailable', 'this server issues no ServiceAccount tokens');
+    let spec: Record<string, unknown> = {};
+    try {
+      const body = decodeBody(req.headers['content-type'], req.body as Buffer | undefined) as { spec?: Record<string, unknown> };
+      if (body && typeof body.spec === 'object' && body.spec) spec = body.spec;
+    } catch (e) {
+      // kubectl create token sends a protobuf TokenRequest; its spec (audiences, expiry) is advisory here.
+      if (!(e instanceof ApiError && (e.code === 415 || e.code === 400))) throw e;
+    }
+    const expirationSeconds = typeof spec.expirationSeconds === 'number' && spec.expirationSeconds > 0 ? spec.expirationSeconds : 3600;
+    const issued = now();
+    const token = opts.issueServiceAccountToken(ns, name, sa.metadata.uid);
+    const tokenRequest = {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      metadata: { name, namespace: ns, creationTimestamp: issued.toISOString().replace(/\.\d{3}Z$/, 'Z') },
+      spec: { audiences: Array.isArray(spec.audiences) ? spec.audiences : ['https://kubernetes.default.svc.cluster.local'], expirationSeconds, boundObjectRef: spec.boundObjectRef ?? null },
+      // netkube's ServiceAccount tokens do not expire (see docs/architecture.md); the timestamp is what clients expect to see.
+      status: { token, expirationTimestamp: new Date(issued.getTime() + expirationSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') },
+    };
+    return reply.code(201).type('application/json').send(JSON.stringify(tokenRequest));
   }
 
   async function servePodLog(def: ResourceDef, ns: string, name: string, q: Record<string, string>, reply: FastifyReply) {

@@ -170,6 +170,8 @@ function decideForNode(nodeName: string, attrs: ResourceAttributes): NodeDecisio
     if (resource === 'pods' && sub === 'status' && writes(['update', 'patch'])) return 'allow';
     if (resource === 'pods' && sub === '' && verb === 'delete') return 'allow';
     if (resource === 'events' && sub === '' && writes(['create', 'patch'])) return 'allow';
+    // The token a node agent mounts into each pod (Kubernetes' NodeRestriction also checks the pod is bound to the node).
+    if (resource === 'serviceaccounts' && sub === 'token' && verb === 'create') return 'allow';
   }
   if (apiGroup === 'events.k8s.io' && resource === 'events' && sub === '' && writes(['create', 'patch'])) return 'allow';
   if (apiGroup === 'coordination.k8s.io' && resource === 'leases' && sub === '' && writes(['create', 'update', 'patch'])) {
