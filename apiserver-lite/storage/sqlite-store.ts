@@ -1,12 +1,11 @@
 // The embedded default Store: one SQLite file in WAL mode via better-sqlite3.
 //
-// Each write changes `kv`, appends its event to `events` and advances the
-// revision in `meta` in the same transaction as that, so the history a watcher
-// resumes from is exactly what was committed, also after a restart. With
-// synchronous=FULL the WAL is fsynced before a write is acknowledged: it
-// survives kill -9 of the server and a power loss. NORMAL survives kill -9 but
-// may lose the newest writes on power loss; it is offered for benchmarks and
-// throwaway clusters.
+// A write's change to `kv`, its row in `events` and the revision in `meta` are
+// committed in one transaction, so the history a watcher resumes from is
+// exactly what was committed, also after a restart. With synchronous=FULL the
+// WAL is fsynced before a write is acknowledged: it survives kill -9 of the
+// server and a power loss. NORMAL survives kill -9 but may lose the newest
+// writes on power loss; it is offered for benchmarks and throwaway clusters.
 //
 // Writes are group-committed (write-batch.ts): those that arrive in one turn of
 // the event loop share one transaction and so one fsync. Each still checks its
