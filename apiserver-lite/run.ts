@@ -3,7 +3,9 @@
 import { mkdir, writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { KubeClient } from '../kube/client.js';
 import { renderKubeconfig } from '../kube/kubeconfig.js';
+import { buildControllers, runControllerManager, selectControllers, type RunningControllers } from '../controllers/manager.js';
 import { parsePortRange } from './allocators.js';
 import { authenticate } from './auth/authenticator.js';
 import { ensurePki } from './auth/pki.js';
@@ -27,6 +29,10 @@ export interface ApiServerFlags {
   serviceNodePortRange: string;
   /** Keep this many revisions of history for resuming watchers (compaction runs every 5 minutes). */
   historyRevisions?: number;
+  /** Controllers run in this process (kube-controller-manager's --controllers syntax; "" runs none). Default "*". */
+  controllers?: string;
+  nodeMonitorGracePeriodMs?: number;
+  podEvictionTimeoutMs?: number;
 }
 
 export interface RunningApiServer {
@@ -133,6 +139,22 @@ export async function runApiServer(flags: ApiServerFlags, log: (msg: string) => 
       0o600,
     );
 
+    // The controller manager and scheduler run here by default, as ordinary HTTPS clients of this server.
+    let controllers: RunningControllers | undefined;
+    const selected = selectControllers(
+      flags.controllers ?? '*',
+      buildControllers({
+        clusterCIDR: flags.clusterCIDR,
+        ...(flags.nodeMonitorGracePeriodMs ? { nodeMonitorGracePeriodMs: flags.nodeMonitorGracePeriodMs } : {}),
+        ...(flags.podEvictionTimeoutMs ? { podEvictionTimeoutMs: flags.podEvictionTimeoutMs } : {}),
+      }),
+    );
+    const controllerClient = new KubeClient({ server: url, caPem: pki.caCertPem, token: adminToken }, { userAgent: 'netkube-controller-manager' });
+    if (selected.length > 0) {
+      controllers = await runControllerManager(controllerClient, selected, (m) => log(`controller-manager: ${m}`));
+      undo.push(() => controllers!.stop());
+    }
+
     // Compaction keeps the store's history bounded, like kube-apiserver's periodic etcd compaction.
     const keep = flags.historyRevisions ?? 100_000;
     const compactor = setInterval(() => {
@@ -143,6 +165,7 @@ export async function runApiServer(flags: ApiServerFlags, log: (msg: string) => 
     }, 5 * 60_000);
     compactor.unref();
 
+    log(`controllers: ${controllers ? controllers.names.join(', ') : 'none'}`);
     log(`apiserver-lite listening on ${url} (store ${flags.store}, data ${flags.dataDir}); kubeconfig: ${kubeconfigPath}`);
     return {
       app,
@@ -152,6 +175,8 @@ export async function runApiServer(flags: ApiServerFlags, log: (msg: string) => 
       url,
       async close() {
         clearInterval(compactor);
+        await controllers?.stop();
+        controllerClient.close();
         await app.close();
         await registry.close();
         await store.close();

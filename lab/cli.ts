@@ -4,6 +4,11 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { DEFAULT_FLAGS, runApiServer } from '../apiserver-lite/run.js';
 import { STORE_KINDS, type StoreKind } from '../apiserver-lite/storage/index.js';
+import { registerLabCommands } from './commands.js';
+// ---- netkube dns (cluster DNS; the command lives in dns/) ----
+import { registerDnsCommand } from '../dns/dns-command.js';
+import { registerProxyCommand } from '../proxy/cli-command.js';
+import { registerNodeCommand } from '../node/command.js';
 
 function intArg(flag: string) {
   return (v: string): number => {
@@ -44,7 +49,10 @@ export function buildCli(): Command {
     .option('--service-cluster-ip-range <cidr>', 'ClusterIP range', DEFAULT_FLAGS.serviceClusterIPRange)
     .option('--cluster-cidr <cidr>', 'pod network range (node pod CIDRs come out of it)', DEFAULT_FLAGS.clusterCIDR)
     .option('--service-node-port-range <range>', 'NodePort range', DEFAULT_FLAGS.serviceNodePortRange)
-    .action(async (o: { dataDir: string; bindAddress: string; securePort: number; advertiseAddress?: string; store: StoreKind; serviceClusterIpRange: string; clusterCidr: string; serviceNodePortRange: string }) => {
+    .option('--controllers <list>', 'controllers to run in this process, kube-controller-manager syntax ("*", "-scheduler", "" for none)', '*')
+    .option('--node-monitor-grace-period <seconds>', 'silence after which a node is marked NotReady (Unknown)', intArg('--node-monitor-grace-period'), 40)
+    .option('--pod-eviction-timeout <seconds>', 'how long pods stay on an unreachable node before they are deleted', intArg('--pod-eviction-timeout'), 300)
+    .action(async (o: { dataDir: string; bindAddress: string; securePort: number; advertiseAddress?: string; store: StoreKind; serviceClusterIpRange: string; clusterCidr: string; serviceNodePortRange: string; controllers: string; nodeMonitorGracePeriod: number; podEvictionTimeout: number }) => {
       const server = await runApiServer({
         dataDir: o.dataDir,
         bindAddress: o.bindAddress,
@@ -54,11 +62,20 @@ export function buildCli(): Command {
         serviceClusterIPRange: o.serviceClusterIpRange,
         clusterCIDR: o.clusterCidr,
         serviceNodePortRange: o.serviceNodePortRange,
+        controllers: o.controllers,
+        nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriod * 1000,
+        podEvictionTimeoutMs: o.podEvictionTimeout * 1000,
       });
       await untilSignal();
       await server.close();
     });
 
+  // ---- netkube dns ----
+  registerDnsCommand(program);
+  registerProxyCommand(program);
+  registerNodeCommand(program);
+
+  registerLabCommands(program);
   return program;
 }
 

@@ -27,6 +27,12 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** How long to wait for the "listening" line. Default 30 s. */
   startTimeoutMs?: number;
+  /**
+   * Controllers the server runs in-process (--controllers). Default "": none,
+   * so API tests see only their own writes and controller tests run the
+   * controllers they test in the test process.
+   */
+  controllers?: string;
 }
 
 export interface ApiServerProcess {
@@ -87,7 +93,7 @@ export async function startApiServer(opts: StartOptions = {}): Promise<ApiServer
     throw new Error(`${COMPILED_CLI} is missing: run npm run build first (integration tests run the compiled CLI)`);
   }
   const dataDir = opts.dataDir ?? (await makeTempDir('netkube-apiserver-'));
-  const args = [CLI, 'apiserver', '--data-dir', dataDir, '--secure-port', String(opts.port ?? 0), '--store', opts.store ?? 'memory'];
+  const args = [CLI, 'apiserver', '--data-dir', dataDir, '--secure-port', String(opts.port ?? 0), '--store', opts.store ?? 'memory', '--controllers', opts.controllers ?? ''];
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     env: { ...process.env, ...opts.env },
