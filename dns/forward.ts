@@ -84,7 +84,8 @@ export const defaultCacheLimits: CacheLimits = { capacity: 9984, maxTtl: 3600, m
 export interface ForwarderHooks {
   request?(upstream: Upstream): void;
   response?(upstream: Upstream, rcode: number, seconds: number): void;
-  cacheHit?(): void;
+  /** `negative`: the cached reply was NXDOMAIN or NODATA (CoreDNS's "denial" cache). */
+  cacheHit?(negative: boolean): void;
   cacheMiss?(): void;
   loopDetected?(q: DecodedQuery): void;
 }
@@ -158,19 +159,24 @@ export class Forwarder {
 
   /** A reply for the client: from the cache, from an upstream, or SERVFAIL when none answers. */
   async forward(q: DecodedQuery, msg: Uint8Array, transport: 'udp' | 'tcp'): Promise<Buffer> {
+    return (await this.forwardReply(q, msg, transport)).bytes;
+  }
+
+  /** As forward(), also saying whether the reply came from the cache (the metrics' `plugin` label). */
+  async forwardReply(q: DecodedQuery, msg: Uint8Array, transport: 'udp' | 'tcp'): Promise<{ bytes: Buffer; cached: boolean }> {
     const ck = `${q.key}|${q.edns ? (q.edns.dnssecOk ? 'do' : 'e') : ''}|${q.flags & 0x10}`;
     const hit = this.fromCache(ck, q);
     if (hit) {
-      this.hooks.cacheHit?.();
-      return this.fitFor(hit, q, transport);
+      this.hooks.cacheHit?.(hit.negative);
+      return { bytes: this.fitFor(hit.bytes, q, transport), cached: true };
     }
     this.hooks.cacheMiss?.();
     const reply = await this.exchange(q, msg);
-    if (!reply) return questionReply(q, Rcode.SERVFAIL, this.udpPayloadSize);
+    if (!reply) return { bytes: questionReply(q, Rcode.SERVFAIL, this.udpPayloadSize), cached: false };
     this.store(ck, reply.bytes, reply.scan);
     const out = Buffer.from(reply.bytes);
     out.writeUInt16BE(q.id, 0);
-    return this.fitFor(out, q, transport);
+    return { bytes: this.fitFor(out, q, transport), cached: false };
   }
 
   /** The A/AAAA/CNAME records upstream has for `name` (ExternalName targets); [] on failure. */
@@ -369,7 +375,7 @@ export class Forwarder {
     }
   }
 
-  private fromCache(key: string, q: DecodedQuery): Buffer | undefined {
+  private fromCache(key: string, q: DecodedQuery): { bytes: Buffer; negative: boolean } | undefined {
     const e = this.cache.get(key);
     if (!e) return undefined;
     const now = this.now();
@@ -384,7 +390,7 @@ export class Forwarder {
     out.set(q.raw, 12);
     const elapsed = Math.floor(now - e.storedAt);
     for (const at of e.ttlAts) out.writeUInt32BE(Math.max(0, out.readUInt32BE(at) - elapsed), at);
-    return out;
+    return { bytes: out, negative: e.negative };
   }
 }
 

@@ -6,18 +6,25 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { Rcode, type ResourceRecord } from './answer.js';
+import type { ReplySource } from './metrics.js';
 import { questionReply, type DecodedQuery, type DnsResponder, type WireOutcome } from './wire.js';
 
 /** What the server needs from a forwarder (forward.ts's Forwarder, or a stub in tests). */
 export interface ForwarderLike {
   forward(q: DecodedQuery, msg: Uint8Array, transport: 'udp' | 'tcp'): Promise<Buffer>;
+  /** Like forward, also telling whether the reply came from a cache; used for metrics when present. */
+  forwardReply?(q: DecodedQuery, msg: Uint8Array, transport: 'udp' | 'tcp'): Promise<{ bytes: Buffer; cached: boolean }>;
   lookup(name: string, type: number): Promise<ResourceRecord[]>;
   isLoop?(q: DecodedQuery): boolean;
 }
 
-/** Called once per query; the metrics module (coredns_dns_* names) plugs in here. */
 export interface ServerHooks {
-  query?(e: { transport: 'udp' | 'tcp'; outcome: WireOutcome['kind']; rcode: number | undefined; seconds: number; size: number }): void;
+  /**
+   * Called once per query; on the UDP fast path synchronously before the reply
+   * is sent, so it must only count (metrics.ts DnsMetrics.query). `rcode` is
+   * -1 for a query dropped without a reply; `qtype` is 0 when undecodable.
+   */
+  query?(tcp: boolean, ipv6: boolean, qtype: number, rcode: number, source: ReplySource, seconds: number): void;
   error?(err: Error): void;
 }
 
@@ -90,31 +97,37 @@ export class DnsServer {
   }
 
   /** One query through the responder and, when needed, the forwarder; never rejects. */
-  private async handle(
-    msg: Buffer,
-    transport: 'udp' | 'tcp',
-    started = process.hrtime.bigint(),
-    decided?: WireOutcome,
-  ): Promise<Buffer | undefined> {
+  private async handle(msg: Buffer, transport: 'udp' | 'tcp', ipv6: boolean, started: number, decided?: WireOutcome): Promise<Buffer | undefined> {
     let outcome: WireOutcome;
     let reply: Buffer | undefined;
+    let source: ReplySource = 'kubernetes';
+    let qtype = 0;
     try {
       outcome = decided ?? this.opts.responder.respond(msg, transport);
       switch (outcome.kind) {
         case 'reply':
           reply = outcome.bytes;
+          qtype = outcome.qtype;
+          if (!outcome.decoded) source = 'server';
           break;
         case 'drop':
           break;
         case 'next': {
           const f = this.opts.forwarder;
+          qtype = outcome.query.type;
+          source = 'forward';
           if (!f) reply = questionReply(outcome.query, Rcode.REFUSED);
           else if (f.isLoop?.(outcome.query)) reply = questionReply(outcome.query, Rcode.SERVFAIL);
-          else reply = await f.forward(outcome.query, msg, transport);
+          else if (f.forwardReply) {
+            const r = await f.forwardReply(outcome.query, msg, transport);
+            reply = r.bytes;
+            if (r.cached) source = 'cache';
+          } else reply = await f.forward(outcome.query, msg, transport);
           break;
         }
         case 'chase': {
           const c = outcome.answer.chase!;
+          qtype = outcome.query.type;
           const extra = this.opts.forwarder ? await this.opts.forwarder.lookup(c.name, c.type) : [];
           reply = this.opts.responder.completeChase(outcome.query, outcome.answer, extra, transport);
           break;
@@ -125,36 +138,37 @@ export class DnsServer {
       this.opts.hooks?.error?.(e as Error);
       return undefined;
     }
-    const q = this.opts.hooks?.query;
-    if (q) {
-      q({
-        transport,
-        outcome: outcome.kind,
-        rcode: reply && reply.length >= 4 ? reply[3]! & 0xf : undefined,
-        seconds: Number(process.hrtime.bigint() - started) / 1e9,
-        size: reply?.length ?? 0,
-      });
-    }
+    this.opts.hooks?.query?.(
+      transport === 'tcp',
+      ipv6,
+      qtype,
+      reply && reply.length >= 4 ? reply[3]! & 0xf : -1,
+      source,
+      (performance.now() - started) / 1000,
+    );
     return reply;
   }
 
   private onUdp(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     // Cluster names are answered synchronously: no promise on the hot path.
-    const started = process.hrtime.bigint();
-    const outcome = (() => {
-      try {
-        return this.opts.responder.respond(msg, 'udp');
-      } catch (e) {
-        this.opts.hooks?.error?.(e as Error);
-        return undefined;
-      }
-    })();
-    if (outcome?.kind === 'reply' && !this.opts.hooks?.query) {
+    const started = performance.now();
+    let outcome: WireOutcome;
+    try {
+      outcome = this.opts.responder.respond(msg, 'udp');
+    } catch (e) {
+      this.opts.hooks?.error?.(e as Error);
+      return;
+    }
+    if (outcome.kind === 'reply') {
+      this.opts.hooks?.query?.(false, rinfo.family === 'IPv6', outcome.qtype, outcome.rcode, outcome.decoded ? 'kubernetes' : 'server', (performance.now() - started) / 1000);
       this.udp?.send(outcome.bytes, rinfo.port, rinfo.address);
       return;
     }
-    if (outcome === undefined || outcome.kind === 'drop') return;
-    void this.handle(msg, 'udp', started, outcome).then((reply) => {
+    if (outcome.kind === 'drop') {
+      this.opts.hooks?.query?.(false, rinfo.family === 'IPv6', 0, -1, 'server', 0);
+      return;
+    }
+    void this.handle(msg, 'udp', rinfo.family === 'IPv6', started, outcome).then((reply) => {
       if (reply) this.udp?.send(reply, rinfo.port, rinfo.address);
     });
   }
@@ -172,7 +186,7 @@ export class DnsServer {
         const msg = buf.subarray(2, 2 + len);
         buf = buf.subarray(2 + len);
         // Pipelined queries are answered as each completes (RFC 7766 §6.2.1.1); IDs tell them apart.
-        void this.handle(Buffer.from(msg), 'tcp').then((reply) => {
+        void this.handle(Buffer.from(msg), 'tcp', sock.remoteFamily === 'IPv6', performance.now()).then((reply) => {
           if (!reply || sock.destroyed) return;
           const frame = Buffer.allocUnsafe(2 + reply.length);
           frame.writeUInt16BE(reply.length, 0);

@@ -479,7 +479,8 @@ export function renderReply(q: DecodedQuery, t: AnswerTemplate, limit: number, r
 // ---- the pure decode → answer → encode path ----
 
 export type WireOutcome =
-  | { kind: 'reply'; bytes: Buffer; rcode: number }
+  /** `qtype` is the question's type; `decoded` is false for the FORMERR/NOTIMP replies to undecodable queries (qtype 0). */
+  | { kind: 'reply'; bytes: Buffer; rcode: number; qtype: number; decoded: boolean }
   | { kind: 'drop'; reason: string }
   /** Not a cluster name: hand the query to the forwarder. */
   | { kind: 'next'; query: DecodedQuery }
@@ -518,7 +519,7 @@ export class DnsResponder {
   respond(msg: Uint8Array, transport: 'udp' | 'tcp'): WireOutcome {
     const d = decodeQuery(msg);
     if (!d.ok) {
-      return d.reply ? { kind: 'reply', bytes: d.reply, rcode: d.reply[3]! & 0xf } : { kind: 'drop', reason: d.reason };
+      return d.reply ? { kind: 'reply', bytes: d.reply, rcode: d.reply[3]! & 0xf, qtype: 0, decoded: false } : { kind: 'drop', reason: d.reason };
     }
     const q = d.query;
     if (this.generation !== this.zone.generation) {
@@ -539,7 +540,7 @@ export class DnsResponder {
       if (!('next' in a)) return { kind: 'chase', query: q, answer: a };
     }
     const bytes = renderReply(q, entry, replyLimit(q, transport, this.udpPayloadSize), this.rotation++, this.udpPayloadSize);
-    return { kind: 'reply', bytes, rcode: entry.rcode };
+    return { kind: 'reply', bytes, rcode: entry.rcode, qtype: q.type, decoded: true };
   }
 
   /** Finishes a chased alias: the CNAME answer plus what upstream said about its target. */

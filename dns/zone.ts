@@ -29,6 +29,9 @@ function removeFrom<K, V>(m: Map<K, Set<V>>, k: K, v: V): void {
 
 const key = (namespace: string, name: string) => `${namespace}/${name}`;
 
+/** Slimmed objects are plain data built in a fixed key order, so equal JSON means equal for DNS. */
+const sameSlim = (a: DnsService | DnsEndpoints, b: DnsService | DnsEndpoints) => JSON.stringify(a) === JSON.stringify(b);
+
 export interface ZoneViewOptions {
   /** Seconds since the epoch; the SOA serial follows the last change like CoreDNS's. */
   now?: () => number;
@@ -132,7 +135,10 @@ export class ZoneView {
 
   private putService(s: DnsService): void {
     const k = key(s.namespace, s.name);
-    if (this.services.has(k)) this.dropService(k);
+    // Most Service updates (status, annotations, a resync) change nothing DNS shows: keep the prebuilt answers.
+    const old = this.services.get(k);
+    if (old && sameSlim(old, s)) return;
+    if (old) this.dropService(k);
     this.services.set(k, s);
     this.servicesPerNamespace.set(s.namespace, (this.servicesPerNamespace.get(s.namespace) ?? 0) + 1);
     for (const ip of s.clusterIPs) addTo(this.servicesByClusterIP, ip, k);
@@ -152,7 +158,9 @@ export class ZoneView {
 
   private putSlice(e: DnsEndpoints): void {
     const k = key(e.namespace, e.sliceName);
-    if (this.slices.has(k)) this.dropSlice(k);
+    const old = this.slices.get(k);
+    if (old && sameSlim(old, e)) return;
+    if (old) this.dropSlice(k);
     this.slices.set(k, e);
     if (e.serviceName) addTo(this.slicesByService, key(e.namespace, e.serviceName), k);
     for (const ep of e.endpoints) for (const ip of ep.addresses) addTo(this.slicesByAddress, ip, k);
