@@ -1,67 +1,71 @@
 #!/usr/bin/env bash
-# The quick start's main job. Installs what netkube needs, builds it, starts
-# apiserver-lite (HTTPS on 127.0.0.1:6443, SQLite store under
-# $NETKUBE_HOME/standalone) and shows real kubectl working against it.
-# The server is left running for exploration; the last lines say how to stop it.
-#
-# (The lab cluster of network namespaces, `netkube up`, takes over this script
-# once the node agent lands; see docs/architecture.md for what exists today.)
+# The quick start's main job. Installs what netkube needs, builds it, brings
+# up a lab cluster on this machine (`netkube up`: API server, underlay, node
+# namespaces with their agents), runs a small web Deployment behind a
+# Service, and shows it working with kubectl and `netkube exec`.
+# The lab is left running for exploration; the last lines say how to stop it.
+# Needs root on Linux (network namespaces); NETKUBE_LAB picks the lab name.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 npm run build --silent
 
-NETKUBE_HOME=${NETKUBE_HOME:-$PWD/.netkube}
-DATA="$NETKUBE_HOME/standalone"
-PORT=${NETKUBE_PORT:-6443}
-mkdir -p "$DATA"
-export KUBECONFIG="$DATA/kubeconfig"
+export NETKUBE_HOME=${NETKUBE_HOME:-$PWD/.netkube}
+LAB=${NETKUBE_LAB:-netkube}
+netkube() { node bin/netkube.js "$@"; }
+run() { echo; echo "\$ $*"; "$@"; }
 
-if [ -f "$DATA/apiserver.pid" ] && kill -0 "$(cat "$DATA/apiserver.pid")" 2>/dev/null; then
-  echo "==> apiserver-lite already running (pid $(cat "$DATA/apiserver.pid"))"
+if netkube status --name "$LAB" >/dev/null 2>&1; then
+  echo "==> lab \"$LAB\" is already up"
 else
-  echo "==> starting apiserver-lite on https://127.0.0.1:$PORT (data: $DATA)"
-  nohup node bin/netkube.js apiserver --data-dir "$DATA" --secure-port "$PORT" >"$DATA/apiserver.log" 2>&1 &
-  echo $! >"$DATA/apiserver.pid"
-  for _ in $(seq 1 100); do
-    grep -q "listening on" "$DATA/apiserver.log" 2>/dev/null && break
-    if ! kill -0 "$(cat "$DATA/apiserver.pid")" 2>/dev/null; then cat "$DATA/apiserver.log" >&2; exit 1; fi
-    sleep 0.1
-  done
+  netkube up --name "$LAB"
 fi
+export KUBECONFIG="$NETKUBE_HOME/$LAB/kubeconfig"
 
 if ! command -v kubectl >/dev/null 2>&1; then
-  echo "kubectl (>= 1.27) is not installed: the server is up; point any Kubernetes client at $KUBECONFIG" >&2
+  echo "kubectl (>= 1.27) is not installed: the lab is up; try: node bin/netkube.js status --name $LAB" >&2
   exit 0
 fi
 
-run() { echo; echo "\$ $*"; "$@"; }
-run kubectl version
-run kubectl get namespaces
-run kubectl create namespace demo --dry-run=client -o yaml
-kubectl get namespace demo >/dev/null 2>&1 || kubectl create namespace demo >/dev/null
-cat <<'YAML' >"$DATA/web.yaml"
+run kubectl get nodes -o wide
+cat <<'YAML' >"$NETKUBE_HOME/$LAB/demo.yaml"
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: default}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: echo, image: netkube/echo, ports: [{containerPort: 8080}]}]
+---
 apiVersion: v1
 kind: Service
-metadata:
-  name: web
-  namespace: demo
-  labels: {app: web}
+metadata: {name: web, namespace: default}
 spec:
-  type: NodePort
   selector: {app: web}
-  ports:
-  - {name: http, port: 80, targetPort: 8080}
+  ports: [{name: http, port: 80, targetPort: 8080}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: client, namespace: default}
+spec:
+  containers: [{name: tools, image: netkube/toolbox}]
 YAML
-run kubectl apply -f "$DATA/web.yaml"
-run kubectl get svc -A -o wide
-run kubectl label svc web -n demo tier=frontend --overwrite
-run kubectl get svc web -n demo -o jsonpath='{.spec.clusterIP}{" nodePort "}{.spec.ports[0].nodePort}{"\n"}'
+run kubectl apply -f "$NETKUBE_HOME/$LAB/demo.yaml"
+kubectl wait --for=condition=Ready pod -l app=web --timeout=60s >/dev/null
+kubectl wait --for=condition=Ready pod/client --timeout=60s >/dev/null
+run kubectl get pods -o wide
+run kubectl get svc,endpointslices
+WEB=$(kubectl get svc web -o jsonpath='{.spec.clusterIP}')
+run netkube exec --name "$LAB" client -- cat /etc/resolv.conf
 echo
-echo "\$ kubectl create service clusterip bad --tcp=0:80 -n demo   # validation, as Kubernetes reports it"
-kubectl create service clusterip bad --tcp=0:80 -n demo || true
+echo "\$ netkube exec client -- curl -s http://$WEB/   # three times: the Service spreads them over both pods"
+for _ in 1 2 3; do netkube exec --name "$LAB" client -- curl -s -m 3 "http://$WEB/" | grep -E '^pod:' || true; done
+run netkube status --name "$LAB"
 echo
-echo "apiserver-lite is running (pid $(cat "$DATA/apiserver.pid")). Try:"
+echo "lab \"$LAB\" is running. Try:"
 echo "  export KUBECONFIG=$KUBECONFIG"
-echo "  kubectl get svc -A -w"
-echo "Stop it with: kill \$(cat $DATA/apiserver.pid)"
+echo "  node bin/netkube.js exec client -- ping -c1 <a web pod IP>"
+echo "Stop it with: node bin/netkube.js down --name $LAB"
