@@ -611,10 +611,13 @@ export class Registry {
       }
       if (def.kind === 'Namespace') return this.deleteNamespace(def, current, kv, opts);
       const grace = this.gracePeriodFor(def, current, opts.gracePeriodSeconds);
-      const finalizers = current.metadata.finalizers ?? [];
-      const orphan = opts.propagationPolicy === 'Orphan';
-      const extraFinalizers = orphan ? ['orphan'] : opts.propagationPolicy === 'Foreground' ? ['foregroundDeletion'] : [];
-      void extraFinalizers; // owner-reference garbage collection is the controllers' (they read ownerReferences)
+      // Orphan and Foreground propagation are carried out by the garbage
+      // collector (controllers/garbage-collector-controller.ts), as in
+      // Kubernetes: the owner keeps a finalizer naming the policy until the GC
+      // has released (orphan) or deleted (foregroundDeletion) its dependents.
+      const policyFinalizer = opts.propagationPolicy === 'Orphan' ? 'orphan' : opts.propagationPolicy === 'Foreground' ? 'foregroundDeletion' : undefined;
+      const finalizers = [...(current.metadata.finalizers ?? [])];
+      if (policyFinalizer && !current.metadata.deletionTimestamp && !finalizers.includes(policyFinalizer)) finalizers.push(policyFinalizer);
       if (finalizers.length > 0 || grace > 0) {
         // Graceful deletion or finalizers: mark the object and keep it until they are done.
         const marked = clone(current);
@@ -625,6 +628,7 @@ export class Registry {
         }
         marked.metadata.deletionTimestamp = rfc3339(new Date(now.getTime() + grace * 1000));
         marked.metadata.deletionGracePeriodSeconds = grace;
+        if (finalizers.length > 0) marked.metadata.finalizers = finalizers;
         delete marked.metadata.resourceVersion;
         if (opts.dryRun) return { object: marked, gone: false };
         try {

@@ -84,6 +84,8 @@ export const deploymentController: Controller = {
         const refs = [...(orphan.metadata.ownerReferences ?? []), controllerRefTo(d, 'apps/v1', 'Deployment')];
         const adopted = await patchOwnerReferences(ctx, orphan, refs, ReplicaSets);
         if (adopted) owned.push(adopted);
+        // Our copy was stale: without it we might make a second ReplicaSet for the same template.
+        else if (sets.get(namespace, orphan.metadata.name ?? '')) throw new Error(`adopting replica set ${orphan.metadata.name}: it changed meanwhile; retrying`);
       }
 
       const newRS = findNewReplicaSet(d, owned);

@@ -191,8 +191,9 @@ export function createGarbageCollector(resources: readonly ResourceDescriptor[] 
               res.namespaced ? { namespace: owner.metadata.namespace ?? '' } : {},
             );
           } catch (e) {
-            if (isApiError(e, 404)) return;
-            throw e; // 409: the owner changed; the queue retries with the fresh copy
+            // 409: our copy of the owner is stale; its newer version's watch event brings this key back.
+            if (isApiError(e, 404) || isApiError(e, 409)) return;
+            throw e;
           }
         }
       };

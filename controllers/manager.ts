@@ -3,6 +3,7 @@
 // runs it in-process by default; `netkube controller-manager` runs it alone
 // against any API server. Selection uses kube-controller-manager's
 // --controllers syntax: "*" = all, "name" = enable, "-name" = disable.
+import { setMaxListeners } from 'node:events';
 import type { KubeClient } from '../kube/client.js';
 import { SharedInformers, type Controller, type ControllerContext } from './controller-context.js';
 import { deploymentController } from './deployment-controller.js';
@@ -71,6 +72,8 @@ export async function runControllerManager(
   log: (msg: string) => void,
 ): Promise<RunningControllers> {
   const abort = new AbortController();
+  // Every informer and controller listens on this one signal.
+  setMaxListeners(64 + 8 * controllers.length, abort.signal);
   const informers = new SharedInformers(client, { onError: (e) => log(`informer: ${e instanceof Error ? e.message : String(e)}`) });
   const events = new EventRecorder(client, 'netkube-controller-manager', undefined, undefined, (e) => log(`event: ${(e as Error).message}`));
   const ctx: ControllerContext = { client, informers, events, log, signal: abort.signal };

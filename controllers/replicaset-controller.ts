@@ -95,6 +95,8 @@ export function createReplicaSetController(opts: ReplicaSetControllerOptions = {
         for (const orphan of claim.adopt) {
           const adopted = await patchOwnerReferences(ctx, orphan, [...(orphan.metadata.ownerReferences ?? []), ref]);
           if (adopted) owned.push(adopted);
+          // Our copy was stale: counting without it would create a replica too many, so settle adoption first.
+          else if (pods.get(namespace, orphan.metadata.name ?? '')) throw new Error(`adopting pod ${orphan.metadata.name}: it changed meanwhile; retrying`);
         }
         for (const pod of claim.release) {
           await patchOwnerReferences(ctx, pod, (pod.metadata.ownerReferences ?? []).filter((r) => r.uid !== rs.metadata.uid));

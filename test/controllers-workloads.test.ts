@@ -241,6 +241,28 @@ describe('garbage collection', () => {
     await eventually(async () => (await listRS(ns)).length === 0 && (await client.list(Pods, { namespace: ns })).items.length === 0, 'ReplicaSets and pods gone', 20_000);
   });
 
+  it('propagationPolicy Foreground keeps the Deployment until its ReplicaSets and pods are gone', async () => {
+    const ns = await namespace('gc-foreground');
+    await client.create(Deployments, deployment(ns, 'web', 2), { namespace: ns });
+    await eventually(() => livePods(ns, 'web').filter(isPodReady).length === 2, '2 ready pods', 20_000);
+    let deploymentGoneWhilePodsLeft = false;
+    const res = await kubectlFor(server)(['-n', ns, 'delete', 'deployment', 'web', '--cascade=foreground', '--wait=false']);
+    expect(res.code, res.stderr).toBe(0);
+    await eventually(async () => {
+      let gone = false;
+      try {
+        const d = await client.get<Deployment>(Deployments, 'web', { namespace: ns });
+        expect(d.metadata.finalizers).toContain('foregroundDeletion');
+      } catch {
+        gone = true;
+      }
+      const left = (await client.list(Pods, { namespace: ns })).items.length + (await listRS(ns)).length;
+      if (gone && left > 0) deploymentGoneWhilePodsLeft = true;
+      return gone && left === 0;
+    }, 'the Deployment, its ReplicaSet and pods all gone', 20_000);
+    expect(deploymentGoneWhilePodsLeft).toBe(false);
+  });
+
   it('propagationPolicy Orphan leaves them, without owner references', async () => {
     const ns = await namespace('gc-orphan');
     await client.create(Deployments, deployment(ns, 'web', 2), { namespace: ns });
