@@ -20,6 +20,7 @@ import Database from 'better-sqlite3';
 import { loadKubeconfig } from '../kube/kubeconfig.js';
 import { KubeClient, Services } from '../kube/client.js';
 import { ms, ratio, summarize } from './bench-stats.js';
+import { startBenchApiServer } from './bench-apiserver.js';
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -40,26 +41,6 @@ function serviceBody(name: string, i: number): Record<string, unknown> {
   };
 }
 
-async function startServer(dataDir: string): Promise<{ proc: ChildProcess; kubeconfig: string }> {
-  // Controllers off: this measures the API server; with them on, every Service write also makes the
-  // EndpointSlice and Endpoints controllers write.
-  const proc = spawn(process.execPath, ['bin/netkube.js', 'apiserver', '--data-dir', dataDir, '--secure-port', '0', '--controllers', ''], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`apiserver did not start: ${out}`)), 30_000);
-    proc.stderr!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('listening on')) {
-        clearTimeout(t);
-        resolve();
-      }
-    });
-    proc.on('exit', (c) => reject(new Error(`apiserver exited (${c}): ${out}`)));
-  });
-  return { proc, kubeconfig: join(dataDir, 'kubeconfig') };
-}
 
 async function benchWrites(client: KubeClient): Promise<{ create: number[]; update: number[]; rate: number }> {
   const create: number[] = [];
@@ -202,7 +183,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'netkube-bench-'));
   const children: ChildProcess[] = [];
   try {
-    const { proc, kubeconfig } = await startServer(join(dir, 'data'));
+    const { proc, kubeconfig } = await startBenchApiServer(join(dir, 'data'));
     children.push(proc);
     const conn = await loadKubeconfig(kubeconfig);
     const client = new KubeClient(conn);

@@ -26,6 +26,7 @@ import { resourcePath } from '../kube/resource-path.js';
 import { SharedInformers, type ControllerContext } from '../controllers/controller-context.js';
 import { createEndpointSliceController } from '../controllers/endpointslice-controller.js';
 import { ms, ratio, summarize } from './bench-stats.js';
+import { startBenchApiServer } from './bench-apiserver.js';
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -36,30 +37,12 @@ const PODS = arg('pods', 1000);
 const CONCURRENCY = Math.max(1, arg('concurrency', 1));
 const NS = 'bench';
 
-async function startServer(dataDir: string): Promise<{ proc: ChildProcess; kubeconfig: string }> {
-  const proc = spawn(process.execPath, ['bin/netkube.js', 'apiserver', '--data-dir', dataDir, '--secure-port', '0', '--store', 'sqlite'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`apiserver did not start: ${out}`)), 30_000);
-    proc.stderr!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('listening on')) {
-        clearTimeout(t);
-        resolve();
-      }
-    });
-    proc.on('exit', (c) => reject(new Error(`apiserver exited (${c}): ${out}`)));
-  });
-  return { proc, kubeconfig: join(dataDir, 'kubeconfig') };
-}
 
 const ipOf = (i: number) => `10.244.${Math.floor(i / 250)}.${(i % 250) + 1}`;
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'netkube-bench-eps-'));
-  const { proc, kubeconfig } = await startServer(dataDir);
+  const { proc, kubeconfig } = await startBenchApiServer(dataDir, { store: 'sqlite' });
   const stop = new AbortController();
   const client = new KubeClient(await loadKubeconfig(kubeconfig), { userAgent: 'bench-endpointslice' });
   try {

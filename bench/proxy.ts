@@ -26,6 +26,7 @@ import { renderIptables } from '../proxy/iptables-render.js';
 import type { SyncReport } from '../proxy/proxier.js';
 import { runProxy } from '../proxy/run.js';
 import { ms, ratio, summarize } from './bench-stats.js';
+import { startBenchApiServer } from './bench-apiserver.js';
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -60,24 +61,6 @@ function outside(): number {
 
 // ---------------------------------------------------------------- inside the namespace
 
-async function startApiServer(dataDir: string): Promise<{ proc: ChildProcess; kubeconfig: string }> {
-  const proc = spawn(process.execPath, ['bin/netkube.js', 'apiserver', '--data-dir', dataDir, '--secure-port', '0', '--store', 'memory'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`apiserver did not start: ${out}`)), 30_000);
-    proc.stderr!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('listening on')) {
-        clearTimeout(t);
-        resolve();
-      }
-    });
-    proc.on('exit', (c) => reject(new Error(`apiserver exited (${c}): ${out}`)));
-  });
-  return { proc, kubeconfig: join(dataDir, 'kubeconfig') };
-}
 
 const endpointIP = (svc: number, ep: number, gen = 0): string => `10.${128 + gen * 8 + (svc >> 8) % 8}.${svc & 255}.${ep + 1}`;
 
@@ -117,7 +100,7 @@ async function inside(): Promise<void> {
   const emptyTables = () => sh('iptables-restore', ['-w', '5'], '*filter\nCOMMIT\n*nat\nCOMMIT\n');
 
   const dataDir = mkdtempSync(join(tmpdir(), 'nk-bench-proxy-'));
-  const api = await startApiServer(dataDir);
+  const api = await startBenchApiServer(dataDir, { store: 'memory' });
   // Interrupted: the API server child must not outlive the run (the outer process deletes the namespace).
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.once(sig, () => {

@@ -24,6 +24,7 @@ import { SharedInformers, type ControllerContext } from '../controllers/controll
 import { createScheduler } from '../controllers/scheduler-controller.js';
 import { podRequests } from '../controllers/scheduler-decision.js';
 import { ms, ratio } from './bench-stats.js';
+import { startBenchApiServer } from './bench-apiserver.js';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -35,24 +36,6 @@ const NODES = Number(arg('nodes', '50'));
 const CONCURRENCY = Number(arg('concurrency', '16'));
 const STORE = arg('store', 'sqlite');
 
-async function startServer(dataDir: string): Promise<{ proc: ChildProcess; kubeconfig: string }> {
-  const proc = spawn(process.execPath, ['bin/netkube.js', 'apiserver', '--data-dir', dataDir, '--secure-port', '0', '--store', STORE, '--controllers', ''], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`apiserver did not start: ${out}`)), 30_000);
-    proc.stderr!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('listening on')) {
-        clearTimeout(t);
-        resolve();
-      }
-    });
-    proc.on('exit', (c) => reject(new Error(`apiserver exited (${c}): ${out}`)));
-  });
-  return { proc, kubeconfig: join(dataDir, 'kubeconfig') };
-}
 
 function node(i: number): Node {
   return {
@@ -97,7 +80,7 @@ async function allBound(client: KubeClient, ns: string, signal: AbortSignal): Pr
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'netkube-bench-sched-'));
-  const { proc, kubeconfig } = await startServer(dataDir);
+  const { proc, kubeconfig } = await startBenchApiServer(dataDir, { store: STORE === 'memory' ? 'memory' : 'sqlite' });
   const stop = new AbortController();
   setMaxListeners(64, stop.signal);
   const client = new KubeClient(await loadKubeconfig(kubeconfig), { userAgent: 'bench-scheduler' });

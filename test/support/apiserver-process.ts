@@ -33,6 +33,8 @@ export interface StartOptions {
    * controllers they test in the test process.
    */
   controllers?: string;
+  /** Extra `netkube apiserver` flags, appended (e.g. ['--node-monitor-grace-period', '3']). */
+  args?: readonly string[];
 }
 
 export interface ApiServerProcess {
@@ -93,7 +95,7 @@ export async function startApiServer(opts: StartOptions = {}): Promise<ApiServer
     throw new Error(`${COMPILED_CLI} is missing: run npm run build first (integration tests run the compiled CLI)`);
   }
   const dataDir = opts.dataDir ?? (await makeTempDir('netkube-apiserver-'));
-  const args = [CLI, 'apiserver', '--data-dir', dataDir, '--secure-port', String(opts.port ?? 0), '--store', opts.store ?? 'memory', '--controllers', opts.controllers ?? ''];
+  const args = [CLI, 'apiserver', '--data-dir', dataDir, '--secure-port', String(opts.port ?? 0), '--store', opts.store ?? 'memory', '--controllers', opts.controllers ?? '', ...(opts.args ?? [])];
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     env: { ...process.env, ...opts.env },
