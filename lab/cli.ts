@@ -2,6 +2,7 @@
 // own flag names where a Kubernetes component has the same flag) and calls
 // the component's programmatic entry point.
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { parseGoDuration } from '../kube/go-duration.js';
 import { DEFAULT_FLAGS, runApiServer } from '../apiserver-lite/run.js';
 import { STORE_KINDS, type StoreKind } from '../apiserver-lite/storage/index.js';
 import { registerLabCommands } from './commands.js';
@@ -50,9 +51,9 @@ export function buildCli(): Command {
     .option('--cluster-cidr <cidr>', 'pod network range (node pod CIDRs come out of it)', DEFAULT_FLAGS.clusterCIDR)
     .option('--service-node-port-range <range>', 'NodePort range', DEFAULT_FLAGS.serviceNodePortRange)
     .option('--controllers <list>', 'controllers to run in this process, kube-controller-manager syntax ("*", "-scheduler", "" for none)', '*')
-    .option('--node-monitor-grace-period <seconds>', 'silence after which a node is marked NotReady (Unknown)', intArg('--node-monitor-grace-period'), 40)
-    .option('--pod-eviction-timeout <seconds>', 'how long pods stay on an unreachable node before they are deleted', intArg('--pod-eviction-timeout'), 300)
-    .action(async (o: { dataDir: string; bindAddress: string; securePort: number; advertiseAddress?: string; store: StoreKind; serviceClusterIpRange: string; clusterCidr: string; serviceNodePortRange: string; controllers: string; nodeMonitorGracePeriod: number; podEvictionTimeout: number }) => {
+    .option('--node-monitor-grace-period <duration>', 'silence after which a node is marked NotReady (Unknown), e.g. 40s', '40s')
+    .option('--pod-eviction-timeout <duration>', 'how long pods stay on an unreachable node before they are deleted, e.g. 5m', '5m')
+    .action(async (o: { dataDir: string; bindAddress: string; securePort: number; advertiseAddress?: string; store: StoreKind; serviceClusterIpRange: string; clusterCidr: string; serviceNodePortRange: string; controllers: string; nodeMonitorGracePeriod: string; podEvictionTimeout: string }) => {
       const server = await runApiServer({
         dataDir: o.dataDir,
         bindAddress: o.bindAddress,
@@ -63,8 +64,8 @@ export function buildCli(): Command {
         clusterCIDR: o.clusterCidr,
         serviceNodePortRange: o.serviceNodePortRange,
         controllers: o.controllers,
-        nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriod * 1000,
-        podEvictionTimeoutMs: o.podEvictionTimeout * 1000,
+        nodeMonitorGracePeriodMs: parseGoDuration(o.nodeMonitorGracePeriod, '--node-monitor-grace-period'),
+        podEvictionTimeoutMs: parseGoDuration(o.podEvictionTimeout, '--pod-eviction-timeout'),
       });
       await untilSignal();
       await server.close();

@@ -1,7 +1,7 @@
 // The `netkube proxy` subcommand, with kube-proxy's flag names. Registered
 // by lab/cli.ts through registerProxyCommand, so the proxy owns its flags.
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { parseGoDuration } from './go-duration.js';
+import { parseGoDuration } from '../kube/go-duration.js';
 import { cleanupProxyRules, DEFAULT_PROXY_FLAGS, runProxy } from './run.js';
 
 function durationArg(flag: string) {

@@ -215,7 +215,7 @@ beforeAll(async () => {
   server = await startApiServer({
     store: 'memory',
     controllers: '*',
-    args: ['--node-monitor-grace-period', String(GRACE_S), '--pod-eviction-timeout', String(EVICTION_S)],
+    args: ['--node-monitor-grace-period', `${GRACE_S}s`, '--pod-eviction-timeout', `${EVICTION_S}s`],
   });
   client = new KubeClient(await loadKubeconfig(server.kubeconfigPath));
   await client.create(Namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });

@@ -33,7 +33,7 @@ export interface StartOptions {
    * controllers they test in the test process.
    */
   controllers?: string;
-  /** Extra `netkube apiserver` flags, appended (e.g. ['--node-monitor-grace-period', '3']). */
+  /** Extra `netkube apiserver` flags, appended (e.g. ['--node-monitor-grace-period', '3s']). */
   args?: readonly string[];
 }
 
