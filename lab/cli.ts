@@ -9,6 +9,7 @@ import { registerLabCommands } from './commands.js';
 // ---- netkube dns (cluster DNS; the command lives in dns/) ----
 import { registerDnsCommand } from '../dns/dns-command.js';
 import { registerProxyCommand } from '../proxy/cli-command.js';
+import { registerOverlayCommand } from '../overlay/overlay-command.js';
 import { registerNodeCommand } from '../node/command.js';
 
 function intArg(flag: string) {
@@ -74,6 +75,7 @@ export function buildCli(): Command {
   // ---- netkube dns ----
   registerDnsCommand(program);
   registerProxyCommand(program);
+  registerOverlayCommand(program);
   registerNodeCommand(program);
 
   registerLabCommands(program);
