@@ -60,6 +60,9 @@ function resourceEntries(def: ResourceDef): Record<string, unknown>[] {
     if (sub === 'token') {
       out.push({ name: `${def.resource}/token`, singularName: '', namespaced: def.namespaced, group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest', verbs: ['create'] });
     }
+    if (sub === 'scale') {
+      out.push({ name: `${def.resource}/scale`, singularName: '', namespaced: def.namespaced, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] });
+    }
     if (sub === 'log') out.push({ name: `${def.resource}/log`, singularName: '', namespaced: def.namespaced, kind: def.kind, verbs: ['get'] });
   }
   return out;

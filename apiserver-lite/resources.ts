@@ -15,7 +15,7 @@ export interface ResourceDef {
   readonly shortNames: readonly string[];
   readonly categories: readonly string[];
   /** Subresources served under <resource>/<name>/<sub>. */
-  readonly subresources: readonly ('status' | 'binding' | 'log' | 'token')[];
+  readonly subresources: readonly ('status' | 'binding' | 'log' | 'token' | 'scale')[];
   /** Whether the kind has a spec whose changes bump metadata.generation. */
   readonly hasSpec: boolean;
   /**
@@ -120,9 +120,9 @@ export const RESOURCES: readonly ResourceDef[] = [
     hasSpec: false,
     fieldSelectors: { addressType: field('addressType') },
   }),
-  def({ group: 'apps', resource: 'replicasets', kind: 'ReplicaSet', shortNames: ['rs'], categories: ['all'], subresources: ['status'] }),
-  def({ group: 'apps', resource: 'deployments', kind: 'Deployment', shortNames: ['deploy'], categories: ['all'], subresources: ['status'] }),
-  def({ group: 'apps', resource: 'statefulsets', kind: 'StatefulSet', shortNames: ['sts'], categories: ['all'], subresources: ['status'] }),
+  def({ group: 'apps', resource: 'replicasets', kind: 'ReplicaSet', shortNames: ['rs'], categories: ['all'], subresources: ['status', 'scale'] }),
+  def({ group: 'apps', resource: 'deployments', kind: 'Deployment', shortNames: ['deploy'], categories: ['all'], subresources: ['status', 'scale'] }),
+  def({ group: 'apps', resource: 'statefulsets', kind: 'StatefulSet', shortNames: ['sts'], categories: ['all'], subresources: ['status', 'scale'] }),
   def({ group: 'coordination.k8s.io', resource: 'leases', kind: 'Lease' }),
 ];
 

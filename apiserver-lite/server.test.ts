@@ -172,6 +172,20 @@ describe('subresources', () => {
     expect(again.code).toBe(409);
   });
 
+  it('serves /scale for Deployments as kubectl scale uses it', async () => {
+    await call('POST', '/apis/apps/v1/namespaces/default/deployments', {
+      metadata: { name: 'd' },
+      spec: { replicas: 2, selector: { matchLabels: { app: 'd' } }, template: { metadata: { labels: { app: 'd' } }, spec: { containers: [{ name: 'c', image: 'x' }] } } },
+    });
+    const scale = await call('GET', '/apis/apps/v1/namespaces/default/deployments/d/scale');
+    expect(scale.body).toMatchObject({ kind: 'Scale', spec: { replicas: 2 }, status: { selector: 'app=d' } });
+    const patched = await call('PATCH', '/apis/apps/v1/namespaces/default/deployments/d/scale', { spec: { replicas: 5 } }, 'application/merge-patch+json');
+    expect(patched.body.spec.replicas).toBe(5);
+    expect((await call('GET', '/apis/apps/v1/namespaces/default/deployments/d')).body.spec.replicas).toBe(5);
+    const bad = await call('PATCH', '/apis/apps/v1/namespaces/default/deployments/d/scale', { spec: { replicas: -1 } }, 'application/merge-patch+json');
+    expect(bad.code).toBe(400);
+  });
+
   it('issues a ServiceAccount token through TokenRequest', async () => {
     const r = await call('POST', '/api/v1/namespaces/default/serviceaccounts/default/token', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: {} });
     expect(r.code).toBe(201);

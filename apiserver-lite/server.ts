@@ -20,11 +20,12 @@ import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } fro
 import { parseFieldSelector } from './field-selector.js';
 import { decodeBody, negotiate, type Representation } from './negotiation.js';
 import { buildOpenApiV3 } from './openapi.js';
-import { patchTypeFromContentType } from './patch/index.js';
+import { applyPatch, patchMetaFor, patchTypeFromContentType } from './patch/index.js';
 import type { DeleteOptions, ListResult, Registry } from './registry.js';
 import { parseRequestInfo, type RequestInfo, type ResourceRequest } from './request-info.js';
 import { apiVersionOf, findResource, type ResourceDef } from './resources.js';
 import { renderTable, type IncludeObject } from './table.js';
+import { replicasOf, toScale } from './scale.js';
 import { serveWatch } from './watch-stream.js';
 
 /** Kubernetes' default request body limit (3 MiB). */
@@ -241,6 +242,7 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
         return serveWatchRequest(def, ns, info.name, q, req, reply);
       case 'get': {
         if (sub === 'log') return servePodLog(def, ns!, info.name!, q, reply);
+        if (sub === 'scale') return reply.type('application/json').send(JSON.stringify(toScale(await registry.get(def, ns, info.name!))));
         const obj = await registry.get(def, ns, info.name!);
         return sendObject(reply, def, obj, negotiate(req.headers.accept), q);
       }
@@ -256,15 +258,33 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
         return reply.code(201).type('application/json').send(JSON.stringify(created));
       }
       case 'update': {
+        if (sub === 'scale') {
+          const replicas = replicasOf(decodeBody(req.headers['content-type'], req.body as Buffer | undefined));
+          const updated = await registry.patch(def, ns, info.name!, 'merge', { spec: { replicas } }, { dryRun });
+          return reply.type('application/json').send(JSON.stringify(toScale(updated)));
+        }
         if (sub && sub !== 'status') throw methodNotAllowed(`PUT is not supported on ${def.resource}/${sub}`);
         const body = decodeBody(req.headers['content-type'], req.body as Buffer | undefined) as KubeObject;
         const updated = await registry.update(def, ns, info.name!, body, { dryRun, ...(sub === 'status' ? { subresource: 'status' as const } : {}) });
         return reply.type('application/json').send(JSON.stringify(updated));
       }
       case 'patch': {
-        if (sub && sub !== 'status') throw methodNotAllowed(`PATCH is not supported on ${def.resource}/${sub}`);
+        if (sub && sub !== 'status' && sub !== 'scale') throw methodNotAllowed(`PATCH is not supported on ${def.resource}/${sub}`);
         const ct = String(req.headers['content-type'] ?? '');
         const type = patchTypeFromContentType(ct);
+        if (sub === 'scale' && type && type !== 'apply') {
+          // kubectl scale patches the Scale view; the change it can make is spec.replicas.
+          let scalePatch: unknown;
+          try {
+            scalePatch = JSON.parse((req.body as Buffer | undefined)?.toString('utf8') ?? '');
+          } catch (e) {
+            throw badRequest(`the patch is not valid JSON: ${(e as Error).message}`);
+          }
+          const current = toScale(await registry.get(def, ns, info.name!));
+          const replicas = replicasOf(applyPatch(type, current, scalePatch, patchMetaFor('autoscaling', 'Scale')));
+          const updated = await registry.patch(def, ns, info.name!, 'merge', { spec: { replicas } }, { dryRun });
+          return reply.type('application/json').send(JSON.stringify(toScale(updated)));
+        }
         if (type === 'apply') {
           throw unsupportedMediaType(ct, 'server-side apply (application/apply-patch+yaml) is not supported by netkube apiserver-lite yet; use client-side `kubectl apply` (the default, without --server-side)');
         }
