@@ -8,6 +8,8 @@ import { constants } from 'node:fs';
 import { KubeClient, Nodes } from '../kube/client.js';
 import type { Node } from '../kube/api/core.js';
 import { loadKubeconfig } from '../kube/kubeconfig.js';
+import { clusterDnsObjects, createClusterDns, waitForClusterDns, type ClusterDnsOptions } from './cluster-dns.js';
+import { waitForProxiesSynced } from './proxy-synced.js';
 import { cidrsOverlap, networkOfInterfaceAddress, parseIpv4Cidr } from './ipv4.js';
 import { LabConfigError, type LabConfig, type LabNode } from './lab-config.js';
 import { labDown, labLeftovers } from './lab-down.js';
@@ -35,6 +37,10 @@ export interface UpOptions {
   progress: Progress;
   /** How long to wait for every node to be Ready. Default 60 s + 5 s per node. */
   readyTimeoutMs?: number;
+  /** Replicas and upstreams of the cluster DNS (default: 1 replica, no upstream: the lab has no way out). */
+  dns?: ClusterDnsOptions;
+  /** How long to wait for the cluster DNS to answer once the nodes are Ready. Default 90 s. */
+  dnsTimeoutMs?: number;
 }
 
 export interface UpResult {
@@ -121,6 +127,26 @@ function nodeAgentArgs(cfg: LabConfig, node: LabNode, flags: ReadonlySet<string>
   return args;
 }
 
+/** How `up` runs one node's agent: in the node's network namespace, pid file and log named after the node. */
+function nodeAgentSpec(cfg: LabConfig, node: LabNode, netkube: readonly string[], agent: ComponentCommand): DaemonSpec {
+  return { name: node.name, netns: node.netns, argv: [...netkube, 'node', ...nodeAgentArgs(cfg, node, agent.flags)] };
+}
+
+/**
+ * Starts one node's agent exactly as `up` does (same argv, pid file and log).
+ * For restarting an agent that was stopped or crashed: the new agent adopts
+ * the node's running pods. Refuses while that agent is still running.
+ */
+export async function startNodeAgent(cfg: LabConfig, nodeName: string, opts: Pick<UpOptions, 'netkube' | 'components'>): Promise<number> {
+  const node = cfg.nodes.find((n) => n.name === nodeName);
+  if (!node) throw new LabUpError(`lab "${cfg.name}" has no node "${nodeName}" (nodes: ${cfg.nodes.map((n) => n.name).join(', ')})`);
+  const agent = opts.components.nodeAgent;
+  if (!agent) throw new LabUpError('this build has no node agent ("netkube node")');
+  const running = (await runningDaemons(cfg.id, cfg.paths)).find((d) => d.name === node.name);
+  if (running) throw new LabUpError(`the agent of ${node.name} is still running (pid ${running.pid})`);
+  return startDaemon(cfg.id, cfg.paths, nodeAgentSpec(cfg, node, opts.netkube, agent));
+}
+
 export async function labUp(cfg: LabConfig, home: string, opts: UpOptions): Promise<UpResult> {
   const t0 = Date.now();
   const { progress } = opts;
@@ -178,9 +204,7 @@ export async function labUp(cfg: LabConfig, home: string, opts: UpOptions): Prom
     const agent = opts.components.nodeAgent;
     if (agent) {
       await progress.step(`node agent × ${cfg.nodes.length}`, async () => {
-        for (const n of cfg.nodes) {
-          await start({ name: n.name, netns: n.netns, argv: [...opts.netkube, 'node', ...nodeAgentArgs(cfg, n, agent.flags)] });
-        }
+        for (const n of cfg.nodes) await start(nodeAgentSpec(cfg, n, opts.netkube, agent));
       });
       started.push('node agent');
     } else {
@@ -202,12 +226,11 @@ export async function labUp(cfg: LabConfig, home: string, opts: UpOptions): Prom
       missing.push('service proxy');
       progress.note('- service proxy: not available yet');
     }
-    if (!opts.components.dns) {
+    // The DNS runs as pods, so it needs the agent; it is deployed once the nodes are Ready.
+    const deployDns = Boolean(opts.components.dns && agent);
+    if (!deployDns) {
       missing.push('cluster DNS');
-      progress.note('- cluster DNS: not available yet');
-    } else {
-      missing.push('cluster DNS deployment');
-      progress.note('- cluster DNS: built, but `up` does not deploy it yet (it needs a kube-dns Deployment the node agent can run)');
+      progress.note(`- cluster DNS: not available yet${opts.components.dns ? ' (it runs as pods: needs the node agent)' : ''}`);
     }
     await writeLabState({ version: 1, config: cfg, createdAt: new Date().toISOString(), components: { started, missing } });
 
@@ -215,6 +238,24 @@ export async function labUp(cfg: LabConfig, home: string, opts: UpOptions): Prom
     if (agent) {
       const timeout = opts.readyTimeoutMs ?? 60_000 + 5_000 * cfg.nodes.length;
       await progress.step(`${cfg.nodes.length} node${cfg.nodes.length === 1 ? '' : 's'} Ready`, (detail) => waitForNodesReady(cfg, daemons, timeout, detail));
+    }
+    if (deployDns) {
+      if (opts.components.proxy) {
+        await progress.step('service proxy synced', (detail) => waitForProxiesSynced(cfg, { timeoutMs: 30_000, detail }));
+      }
+      await progress.step(`cluster DNS: kube-system/coredns behind Service kube-dns ${cfg.clusterDNS}`, async (detail) => {
+        const client = new KubeClient(await loadKubeconfig(cfg.paths.kubeconfig), { userAgent: 'netkube-up', requestTimeoutMs: 10_000 });
+        try {
+          detail((await createClusterDns(client, clusterDnsObjects(cfg, opts.dns))).join(', ') || 'already there');
+        } finally {
+          client.close();
+        }
+      });
+      await progress.step(`cluster DNS answers at ${cfg.clusterDNS}`, (detail) =>
+        waitForClusterDns(cfg, { timeoutMs: opts.dnsTimeoutMs ?? 90_000, detail, check: () => checkDaemonsAlive(cfg, daemons) }),
+      );
+      started.push('cluster DNS');
+      await writeLabState({ version: 1, config: cfg, createdAt: new Date().toISOString(), components: { started, missing } });
     }
     return { elapsedMs: Date.now() - t0, started, missing };
   } catch (e) {
@@ -264,6 +305,7 @@ export function renderNextSteps(cfg: LabConfig, r: UpResult, defaultName: string
     '  kubectl get nodes -o wide',
     `  netkube status${nameFlag}`,
     ...(r.started.includes('node agent') ? [`  netkube exec${nameFlag} POD -- ip addr`] : []),
+    ...(r.started.includes('cluster DNS') ? [`  netkube exec${nameFlag} POD -- dig kubernetes.default.svc.${cfg.clusterDomain}`] : []),
     `  nsenter --net=/run/netns/${cfg.nodes[0]!.netns} ip route     # a node's view`,
     `  netkube down${nameFlag}`,
   ];

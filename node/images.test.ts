@@ -21,6 +21,7 @@ describe('resolveContainerArgv', () => {
   it.each([
     { name: 'a built-in image runs its program', c: { image: 'netkube/echo' }, want: ['/usr/bin/node', '/opt/netkube/dist/node/images/echo-server.js'] },
     { name: 'args replace the built-in cmd and keep the entrypoint', c: { image: 'netkube/echo:latest', args: ['--http-port', '80'] }, want: ['/usr/bin/node', '/opt/netkube/dist/node/images/echo-server.js', '--http-port', '80'] },
+    { name: 'the DNS image runs `netkube dns` with args as its flags', c: { image: 'netkube/dns', args: ['--resolv-conf', '/dev/null'] }, want: ['/usr/bin/node', '/opt/netkube/dist/node/images/netkube-dns.js', '--resolv-conf', '/dev/null'] },
     { name: 'command replaces the entrypoint', c: { image: 'netkube/echo', command: ['/bin/true'] }, want: ['/bin/true'] },
     { name: 'busybox with command runs the host binary', c: { image: 'busybox', command: ['sh', '-c', 'echo hi'] }, want: ['sh', '-c', 'echo hi'] },
     { name: 'busybox without command runs a shell, as its image does', c: { image: 'busybox' }, want: ['/bin/sh'] },

@@ -21,6 +21,11 @@ export const BUILTIN_IMAGES: Readonly<Record<string, BuiltinImage>> = {
     cmd: [],
     description: 'HTTP (8080), TCP (9000) and UDP (9001) echo server whose answers name the pod and its IP',
   },
+  'netkube/dns': {
+    entrypoint: ['{node}', '{images}/netkube-dns.js'],
+    cmd: [],
+    description: 'the cluster DNS: `netkube dns` with the args as its flags, API access through in-cluster config (what `netkube up` deploys as kube-system/coredns)',
+  },
   'netkube/toolbox': {
     entrypoint: ['/bin/sleep', 'infinity'],
     cmd: [],
