@@ -3,9 +3,11 @@
 // forwarder. It follows CoreDNS's kubernetes plugin: a name is first resolved
 // to a list of entries (an address or alias, a port, a target name) or to
 // "no such name" (findServices/findPods in kubernetes.go), and the query type
-// then picks what to show from those entries (A, AAAA, SRV, CNAME …). A name
-// exists exactly when that entry lookup does not fail, so an existing name
-// asked for a type it lacks is NODATA and everything else is NXDOMAIN.
+// then picks what to show from those entries (A, AAAA, SRV, CNAME …). For most
+// types a name exists exactly when that entry lookup does not fail, so an
+// existing name asked for a type it lacks is NODATA and everything else is
+// NXDOMAIN. CoreDNS decides three cases differently, and so do we (see
+// `lookupFor` and `resolveInZone`): TXT, SOA and `dns-version.<zone>`.
 import type { DnsService } from './dns-service.js';
 import { dashedIp, parseQName, splitName, type RecordRequest } from './parse-qname.js';
 import type { ZoneView } from './zone.js';
@@ -165,7 +167,9 @@ function lookup(r: RecordRequest, zone: ZoneView, cfg: DnsConfig, qzone: string)
   switch (r.kind) {
     case 'apex':
     case 'category':
+      return [];
     case 'dns-version':
+      // Its TXT record is built from the query type, not from an entry; see lookupFor.
       return [];
     case 'nameserver':
       return nameserverAddresses(zone, cfg).map((ip) => ({ host: ip, alias: false, port: -1, target: '' }));
@@ -179,6 +183,22 @@ function lookup(r: RecordRequest, zone: ZoneView, cfg: DnsConfig, qzone: string)
     case 'reverse':
       return [];
   }
+}
+
+/**
+ * What `lookup` finds, narrowed for the query types whose existence rule in
+ * CoreDNS is not the generic one (kubernetes.go `Services`):
+ * - `dns-version.<zone>` has only its TXT record; any other type goes through
+ *   parse.go, where `dns-version` is neither svc nor pod, so it is NXDOMAIN.
+ * - TXT other than dns-version is NODATA only for a name with records of
+ *   another type (a Service, endpoint or pod); names that exist without records
+ *   (the apex, `svc`/`pod.<zone>`, a namespace, `ns.dns.<zone>`) are NXDOMAIN.
+ */
+function lookupFor(qtype: number, r: RecordRequest, zone: ZoneView, cfg: DnsConfig, qzone: string): Lookup {
+  if (r.kind === 'dns-version') return qtype === RRType.TXT ? [] : 'nxdomain';
+  const found = lookup(r, zone, cfg, qzone);
+  if (qtype !== RRType.TXT || found === 'nxdomain') return found;
+  return (r.kind === 'service' || r.kind === 'pod') && found.length > 0 ? found : 'nxdomain';
 }
 
 // ---- building the reply ----
@@ -318,9 +338,15 @@ function resolveInZone(q: Question, zone: ZoneView, cfg: DnsConfig, depth: numbe
   const qname = stripDot(q.name);
   const qzone = zoneInQuestionCase(qname, cfg.zone);
   if (parsed === 'not-ours' || parsed.kind === 'reverse') return reply(Rcode.NXDOMAIN);
+  // CoreDNS answers SOA without looking the name up (handler.go, `case dns.TypeSOA`):
+  // the apex has it, and every other name in the zone, even one that does not exist, is NODATA.
+  if (q.type === RRType.SOA) {
+    if (parsed.kind === 'apex') return reply(Rcode.NOERROR, [soa(qzone, zone, cfg)]);
+    return negative(Rcode.NOERROR, qzone, zone, cfg);
+  }
   if (parsed.kind === 'name-error') return negative(Rcode.NXDOMAIN, qzone, zone, cfg);
 
-  const found = lookup(parsed, zone, cfg, qzone);
+  const found = lookupFor(q.type, parsed, zone, cfg, qzone);
   if (found === 'nxdomain') return negative(Rcode.NXDOMAIN, qzone, zone, cfg);
 
   const alias = found.find((e) => e.alias);
@@ -337,9 +363,6 @@ function resolveInZone(q: Question, zone: ZoneView, cfg: DnsConfig, depth: numbe
       if (parsed.kind === 'dns-version') {
         built = { answer: [{ name: qname, ttl: DNS_VERSION_TTL, type: 16, text: [DNS_SCHEMA_VERSION] }] };
       }
-      break;
-    case RRType.SOA:
-      if (parsed.kind === 'apex') built = { answer: [soa(qzone, zone, cfg)] };
       break;
     case RRType.NS:
       if (parsed.kind === 'apex') {

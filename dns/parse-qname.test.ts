@@ -21,6 +21,9 @@ describe('parseQName', () => {
     [`1-2-3-4.default.pod.${Z}`, { kind: 'pod', namespace: 'default', pod: '1-2-3-4', ip: '1.2.3.4' }],
     [`fd00--1.default.pod.${Z}`, { kind: 'pod', namespace: 'default', pod: 'fd00--1', ip: 'fd00::1' }],
     [`bad.default.pod.${Z}`, { kind: 'pod', namespace: 'default', pod: 'bad', ip: undefined }],
+    // One or two labels left of a pod name are read and ignored, as CoreDNS's parse.go/findPods do.
+    [`a.1-2-3-4.default.pod.${Z}`, { kind: 'pod', namespace: 'default', pod: '1-2-3-4', ip: '1.2.3.4' }],
+    [`_http._tcp.1-2-3-4.default.pod.${Z}`, { kind: 'pod', namespace: 'default', pod: '1-2-3-4', ip: '1.2.3.4' }],
     ['4.3.2.1.in-addr.arpa', { kind: 'reverse', ip: '1.2.3.4' }],
     ['1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.d.f.ip6.arpa', { kind: 'reverse', ip: 'fd00::1' }],
     ['3.2.1.in-addr.arpa', 'not-ours'],
@@ -32,7 +35,7 @@ describe('parseQName', () => {
     expect(parseQName(qname, Z)).toEqual(want);
   });
 
-  it.each([`foo.${Z}`, `x.default.foo.${Z}`, `a.b.c.web.default.svc.${Z}`, `a.1-2-3-4.default.pod.${Z}`])('%s is a name error', (qname) => {
+  it.each([`foo.${Z}`, `x.default.foo.${Z}`, `a.b.c.web.default.svc.${Z}`, `a.b.c.1-2-3-4.default.pod.${Z}`])('%s is a name error', (qname) => {
     expect(parseQName(qname, Z)).toMatchObject({ kind: 'name-error' });
   });
 

@@ -8,6 +8,7 @@ export type RecordRequest =
   | { kind: 'apex' }
   /** `svc.<zone>` or `pod.<zone>` on their own: they exist, with no records. */
   | { kind: 'category'; podOrSvc: 'svc' | 'pod' }
+  /** `dns-version.<zone>`: only its TXT record exists (other types are NXDOMAIN, as in CoreDNS). */
   | { kind: 'dns-version' }
   /** `ns.dns.<zone>`, the name the apex NS record points at. */
   | { kind: 'nameserver' }
@@ -103,8 +104,10 @@ export function parseQName(qname: string, zone: string): ParsedQName {
   const service = segs[--last]!;
 
   if (podOrSvc === 'pod') {
-    // CoreDNS ignores labels left of a pod name; a name this long names nothing here.
-    if (last !== 0) return { kind: 'name-error', reason: 'too many labels for a pod name' };
+    // The one or two labels a Service name may carry (endpoint, `_port._proto`)
+    // are read for pods too and then ignored, so `x.1-2-3-4.ns.pod` is the pod
+    // 1.2.3.4 (CoreDNS parse.go reads them, findPods never looks at them).
+    if (last > 2) return { kind: 'name-error', reason: 'too many labels for a pod name' };
     return { kind: 'pod', namespace, pod: service, ip: ipFromDashed(service) };
   }
   if (last === 0) return { kind: 'service', namespace, service, endpoint: '', port: '', protocol: '' };
