@@ -63,6 +63,11 @@ run netkube exec --name "$LAB" client -- cat /etc/resolv.conf
 echo
 echo "\$ netkube exec client -- curl -s http://$WEB/   # three times: the Service spreads them over both pods"
 for _ in 1 2 3; do netkube exec --name "$LAB" client -- curl -s -m 3 "http://$WEB/" | grep -E '^pod:' || true; done
+run netkube exec --name "$LAB" client -- dig +search +short web
+echo
+echo "\$ netkube exec client -- curl -s http://web.default/   # by name: cluster DNS at 10.96.0.10, then the proxy"
+netkube exec --name "$LAB" client -- curl -s -m 3 http://web.default/ | grep -E '^pod:' || true
+run ip netns exec "$(node -p "require('$NETKUBE_HOME/$LAB/lab.json').config.nodes[0].netns" 2>/dev/null || echo nk-$LAB-node-1)" iptables -t nat -L KUBE-SERVICES -n
 run netkube status --name "$LAB"
 echo
 echo "lab \"$LAB\" is running. Try:"
