@@ -15,6 +15,7 @@ import {
   type HookRule,
   type IptablesTable,
 } from './iptables-render.js';
+import { withNatCacheHint } from './restore-cache-hint.js';
 
 /** An iptables-restore run that failed; the message quotes the lines around the failing one. */
 export class IptablesRestoreError extends Error {
@@ -82,9 +83,11 @@ export class Iptables implements RuleApplier {
 
   async restore(text: string, what = 'iptables-restore'): Promise<void> {
     if (text === '') return;
-    const r = await this.run('iptables-restore', ['-w', this.wait, '--noflush'], text);
+    // Line numbers in iptables-restore's errors refer to what was sent, hint included.
+    const sent = withNatCacheHint(text);
+    const r = await this.run('iptables-restore', ['-w', this.wait, '--noflush'], sent);
     if (r.exitCode === 0) return;
-    const failure = describeRestoreFailure(text, r.stderr);
+    const failure = describeRestoreFailure(sent, r.stderr);
     throw new IptablesRestoreError(formatRestoreFailure(what, r.stderr, failure), failure, r.stderr);
   }
 
