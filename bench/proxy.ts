@@ -27,6 +27,7 @@ import type { SyncReport } from '../proxy/proxier.js';
 import { runProxy } from '../proxy/run.js';
 import { ms, ratio, summarize } from './bench-stats.js';
 import { startBenchApiServer } from './bench-apiserver.js';
+import { withNatCacheHint } from '../proxy/restore-cache-hint.js';
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -160,7 +161,8 @@ async function inside(): Promise<void> {
     const first = await firstSync;
     console.log(`first full sync (via the API, into empty tables): ${ms(first.finishedAt - first.startedAt)}`);
     const cfg = { nodeName: 'node-0', nodeIPs: proxy.nodeIPs, clusterCIDR: '10.128.0.0/9' };
-    const text = renderIptables(proxy.proxier.appliedSnapshot, cfg, { full: true }).text;
+    // The bytes our applier sends (the renderer's text plus the iptables-nft cache hint for large restores).
+    const text = withNatCacheHint(renderIptables(proxy.proxier.appliedSnapshot, cfg, { full: true }).text);
     const lines = text.split('\n').length;
     console.log(`ruleset: ${lines} lines, ${(text.length / 1e6).toFixed(1)} MB`);
 
