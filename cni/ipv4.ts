@@ -2,30 +2,15 @@
 // only hands out IPv4 (the lab's pod networks are IPv4), so a few arithmetic
 // helpers are clearer here than a general IP library.
 
+import { formatIpv4, parseIpv4 } from '../kube/ipv4.js';
+export { formatIpv4, parseIpv4 };
+
 export interface Ipv4Cidr {
   /** The address as written (may have host bits set, e.g. an interface address). */
   readonly address: number;
   readonly prefix: number;
 }
 
-const DOTTED = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
-
-/** Parses dotted-quad IPv4; undefined when `s` is not one. */
-export function parseIpv4(s: string): number | undefined {
-  const m = DOTTED.exec(s);
-  if (!m) return undefined;
-  let n = 0;
-  for (let i = 1; i <= 4; i++) {
-    const octet = Number(m[i]);
-    if (octet > 255 || (m[i]!.length > 1 && m[i]!.startsWith('0'))) return undefined;
-    n = n * 256 + octet;
-  }
-  return n;
-}
-
-export function formatIpv4(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-}
 
 /** Parses "a.b.c.d/p"; undefined when malformed. */
 export function parseCidr(s: string): Ipv4Cidr | undefined {

@@ -2,6 +2,9 @@
 // check alignment and overlap, pick the n-th address. IPv4 only, because the
 // lab's underlay, pod and service ranges are IPv4.
 
+import { formatIpv4, parseIpv4 } from '../kube/ipv4.js';
+export { formatIpv4, parseIpv4 };
+
 export interface Ipv4Cidr {
   /** The network address as an unsigned 32-bit number. */
   readonly network: number;
@@ -10,22 +13,6 @@ export interface Ipv4Cidr {
   readonly text: string;
 }
 
-export function parseIpv4(text: string): number | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  let n = 0;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p)) return undefined;
-    const v = Number(p);
-    if (v > 255) return undefined;
-    n = n * 256 + v;
-  }
-  return n;
-}
-
-export function formatIpv4(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-}
 
 function maskOf(prefixLength: number): number {
   return prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0;

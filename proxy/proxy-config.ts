@@ -2,6 +2,7 @@
 // small IPv4 helpers (parse, CIDR containment) that config-driven decisions
 // need: is an address one of ours, is a source inside the cluster CIDR.
 
+import { parseIpv4 } from '../kube/ipv4.js';
 export interface ProxyConfig {
   /** This node's name (`--hostname-override`); endpoints with this nodeName are local. */
   readonly nodeName: string;
@@ -31,26 +32,7 @@ export function masqueradeMark(cfg: ProxyConfig): string {
 }
 
 /** A dotted-quad IPv4 address as an unsigned 32-bit number, or undefined if it is not one. */
-export function parseIPv4(s: string): number | undefined {
-  let value = 0;
-  let octets = 0;
-  let cur = -1;
-  for (let i = 0; i <= s.length; i++) {
-    const c = i < s.length ? s.charCodeAt(i) : 46; // virtual trailing '.'
-    if (c === 46) {
-      if (cur < 0 || cur > 255) return undefined;
-      value = value * 256 + cur;
-      octets++;
-      cur = -1;
-    } else if (c >= 48 && c <= 57) {
-      cur = cur < 0 ? c - 48 : cur * 10 + (c - 48);
-      if (cur > 255) return undefined;
-    } else {
-      return undefined;
-    }
-  }
-  return octets === 4 ? value : undefined;
-}
+export const parseIPv4 = parseIpv4;
 
 export function isIPv4(s: string): boolean {
   return parseIPv4(s) !== undefined;
