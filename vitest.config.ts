@@ -9,7 +9,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{apiserver-lite,controllers,kube,proxy,dns,cni,overlay,node,lab}/**/*.test.ts'],
+          include: ['{apiserver-lite,controllers,kube,proxy,dns,cni,overlay,node,lab,demo,sidecar}/**/*.test.ts'],
           exclude: ['**/node_modules/**', 'dist/**'],
         },
       },

@@ -11,6 +11,7 @@ import { registerDnsCommand } from '../dns/dns-command.js';
 import { registerProxyCommand } from '../proxy/cli-command.js';
 import { registerOverlayCommand } from '../overlay/overlay-command.js';
 import { registerNodeCommand } from '../node/command.js';
+import { registerDemoCommand } from '../demo/demo-command.js';
 
 function intArg(flag: string) {
   return (v: string): number => {
@@ -79,6 +80,7 @@ export function buildCli(): Command {
   registerNodeCommand(program);
 
   registerLabCommands(program);
+  registerDemoCommand(program);
   return program;
 }
 

@@ -1,14 +1,13 @@
-// The lab's subcommands: up, down, status, exec, and the hidden lab-routes
-// that `up` starts in every node namespace. Registered on the `netkube`
+// The lab's subcommands: up, down, status and exec. Registered on the `netkube`
 // program by lab/cli.ts.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { DEFAULT_LAB_FLAGS, checkLabName, planLab, resolveHome, type LabConfig } from './lab-config.js';
+import { DEFAULT_LAB_FLAGS, LAB_OVERLAY_MODES, checkLabName, LabConfigError, labPaths, planLab, resolveHome, type LabConfig, type SharedUnderlay, type LabOverlayMode } from './lab-config.js';
 import { describeDown, labDown, labLeftovers } from './lab-down.js';
 import { labExec } from './lab-exec.js';
-import { runLabRoutes } from './lab-routes.js';
-import { readLabState } from './lab-state.js';
+import { labsOnUnderlay, readLabState } from './lab-state.js';
+import { listNetns } from './lab-network.js';
 import { labStatus } from './lab-status.js';
 import { labUp, renderNextSteps, type AvailableComponents, type ComponentCommand } from './lab-up.js';
 import { createProgress } from './progress.js';
@@ -74,6 +73,30 @@ interface UpFlags {
   underlay: string;
   apiserverPort: number;
   prefix: string;
+  overlay: LabOverlayMode;
+  joinUnderlay?: string;
+  firstNodeAddress?: string;
+}
+
+/** --join-underlay: the lab named must be up (its lab.json and its underlay namespace); with every lab already on that underlay. */
+async function underlayToJoin(lab: string, self: string): Promise<SharedUnderlay> {
+  const state = await readLabState(home(), lab);
+  if (!state) throw new LabConfigError(`--join-underlay ${lab}: lab "${lab}" is not up (no ${labPaths(home(), lab).state}); start it first with netkube up --name ${lab}`);
+  const ns = state.config.underlayNetns;
+  if (!(await listNetns()).includes(ns)) {
+    throw new LabConfigError(`--join-underlay ${lab}: its underlay namespace ${ns} is gone; run netkube down --name ${lab}, then bring it up again`);
+  }
+  return { target: state.config, labs: await labsOnUnderlay(home(), ns, self) };
+}
+
+/** `status`'s line on a shared underlay: whose it is, and who else is on it. */
+async function underlaySharing(cfg: LabConfig): Promise<string | undefined> {
+  const others = (await labsOnUnderlay(home(), cfg.underlayNetns, cfg.name)).map((c) => `"${c.name}"`);
+  const nodes = `${cfg.nodes[0]!.ip}-${cfg.nodes.at(-1)!.ip}`;
+  if (cfg.joinedUnderlay) {
+    return `underlay: shares lab "${cfg.joinedUnderlay.lab}"'s underlay ${cfg.underlayCIDR} (${cfg.underlayNetns}, host ${cfg.hostLink} ${cfg.hostIP}); this lab's nodes ${nodes}${others.length ? `; labs on it: ${others.join(', ')}` : ''}`;
+  }
+  return others.length ? `underlay: ${cfg.underlayCIDR} (${cfg.underlayNetns}) shared with lab${others.length === 1 ? '' : 's'} ${others.join(', ')} (--join-underlay); this lab's nodes ${nodes}` : undefined;
 }
 
 export function registerLabCommands(program: Command): void {
@@ -88,9 +111,15 @@ export function registerLabCommands(program: Command): void {
     .option('--underlay <cidr>', 'the nodes\' LAN: host .1, node i .(10+i)', d.underlay)
     .option('--apiserver-port <port>', 'API server port on the underlay\'s host address', intArg('--apiserver-port'), d.apiserverPort)
     .option('--prefix <prefix>', 'prefix of every kernel object of the lab (<prefix>0, <prefix>-<lab>-…)', d.prefix)
-    .action(async (o: UpFlags) => {
+    .option('--join-underlay <lab>', 'run on that (running) lab\'s underlay: its bridge, host link and address; for two clusters side by side')
+    .option('--first-node-address <ip>', 'underlay address of node 1 (node i = this + i-1); default .11, or past the nodes already there when joining')
+    .option('--overlay <mode>', `pod-to-pod datapath between nodes: ${LAB_OVERLAY_MODES.join(' or ')}`, d.overlay)
+    .action(async (o: UpFlags, cmd: Command) => {
       requireRootOnLinux('up');
-      const cfg = planLab({ ...o, home: home() });
+      const shared = o.joinUnderlay !== undefined ? await underlayToJoin(o.joinUnderlay, o.name) : undefined;
+      // A joining lab takes the underlay it joins; an explicit different --underlay is an error (planLab says so).
+      const underlay = shared && cmd.getOptionValueSource('underlay') !== 'cli' ? shared.target.underlayCIDR : o.underlay;
+      const cfg = planLab({ ...o, underlay, home: home() }, shared);
       const progress = createProgress(process.stdout);
       const r = await labUp(cfg, home(), { netkube: netkubeArgv(), components: availableComponents(program), progress });
       process.stdout.write(`\n${renderNextSteps(cfg, r, d.name)}`);
@@ -122,7 +151,9 @@ export function registerLabCommands(program: Command): void {
       checkLabName(o.name);
       const state = await readLabState(home(), o.name);
       if (!state) throw new Error(`lab "${o.name}" is not up (no ${home()}/${o.name}/lab.json); start it with netkube up${o.name === d.name ? '' : ` --name ${o.name}`}`);
-      process.stdout.write(await labStatus(state));
+      const sharing = await underlaySharing(state.config);
+      // After the status's first line (the lab and its API server).
+      process.stdout.write((await labStatus(state)).replace(/\n/, sharing ? `\n${sharing}\n` : '\n'));
     });
 
   program
@@ -147,20 +178,5 @@ export function registerLabCommands(program: Command): void {
       });
       // The command's exit code is netkube's: main() returns a CommanderError's code without printing.
       if (code !== 0) throw new CommanderError(code, 'netkube.exec', '');
-    });
-
-  program
-    .command('lab-routes', { hidden: true })
-    .description('(lab internal) host-gw routes and masquerade for one lab node; runs in the node\'s namespace')
-    .requiredOption('--kubeconfig <file>', 'kubeconfig')
-    .requiredOption('--node <name>', 'this node\'s Node name')
-    .requiredOption('--cluster-cidr <cidr>', 'pod network range')
-    .requiredOption('--service-cidr <cidr>', 'Service range')
-    .action(async (o: { kubeconfig: string; node: string; clusterCidr: string; serviceCidr: string }) => {
-      const ac = new AbortController();
-      const stop = (): void => ac.abort();
-      process.once('SIGTERM', stop);
-      process.once('SIGINT', stop);
-      await runLabRoutes({ kubeconfig: o.kubeconfig, node: o.node, clusterCIDR: o.clusterCidr, serviceCIDR: o.serviceCidr, signal: ac.signal });
     });
 }

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Node } from '../kube/api/core.js';
-import { desiredHostGwRoutes, diffHostGwRoutes, hostGwMasqueradeJump, MASQ_CHAIN, renderHostGwMasquerade } from './host-gw-routes.js';
+import { compileHostGwRoutes } from '../overlay/compile-host-gw.js';
+import { buildLogicalTopologyFromApi } from '../overlay/logical-model.js';
+import { diffHostGwRoutes, hostGwMasqueradeJump, MASQ_CHAIN, renderHostGwMasquerade } from './host-gw-routes.js';
+
+/** The host-gw routes a node wants, compiled from the overlay's logical model as the agent does. */
+const desiredHostGwRoutes = (nodes: readonly Node[], self: string) => compileHostGwRoutes(buildLogicalTopologyFromApi(nodes, []), self);
 
 function node(name: string, ip?: string, podCIDR?: string, extra: Partial<Node> = {}): Node {
   return {
@@ -11,7 +16,7 @@ function node(name: string, ip?: string, podCIDR?: string, extra: Partial<Node> 
   };
 }
 
-describe('desiredHostGwRoutes', () => {
+describe('host-gw routes from the logical model', () => {
   it('routes every other node\'s pod CIDR via its InternalIP, skipping nodes not ready for it', () => {
     const nodes = [
       node('node-1', '172.18.0.11', '10.244.0.0/24'),

@@ -1,10 +1,10 @@
-// host-gw, flannel's simplest backend, as a pure reconciler: from the Node
-// objects, the routes one node needs (every other node's pod CIDR via that
-// node's underlay address) and the diff against the routes it has. Routes are
-// owned by a protocol number, so the reconciler only ever removes its own.
-import type { Node } from '../kube/api/core.js';
+// host-gw, flannel's simplest backend, the pure parts: the diff from the
+// routes a node has to the routes it wants (compiled from the overlay's
+// logical model by overlay/compile-host-gw.ts), and the egress masquerade
+// rules the node agent installs with any overlay. Routes are owned by a
+// protocol number, so the agent only ever removes its own.
 
-/** `proto` of every route the lab's route reconciler installs (any unassigned number would do). */
+/** `proto` of every host-gw route the node agent installs (any unassigned number would do). */
 export const HOST_GW_ROUTE_PROTO = 77;
 
 /** The chain, in the node namespace's nat table, that masquerades pod traffic leaving the cluster. */
@@ -18,27 +18,6 @@ export interface HostGwRoute {
 }
 
 export type RouteOp = { op: 'replace'; route: HostGwRoute } | { op: 'delete'; dst: string };
-
-function internalIP(n: Node): string | undefined {
-  return n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
-}
-
-function podCIDRsOf(n: Node): string[] {
-  const list = n.spec?.podCIDRs?.length ? n.spec.podCIDRs : n.spec?.podCIDR ? [n.spec.podCIDR] : [];
-  return list.filter((c) => !c.includes(':'));
-}
-
-/** The routes node `self` needs. Nodes without an address or a pod CIDR yet are skipped (they come later). */
-export function desiredHostGwRoutes(nodes: readonly Node[], self: string): HostGwRoute[] {
-  const out: HostGwRoute[] = [];
-  for (const n of nodes) {
-    if (n.metadata.name === self || n.metadata.deletionTimestamp) continue;
-    const via = internalIP(n);
-    if (!via) continue;
-    for (const dst of podCIDRsOf(n)) out.push({ dst, via });
-  }
-  return out.sort((a, b) => a.dst.localeCompare(b.dst));
-}
 
 /** Minimal changes from `have` (the routes with our proto) to `want`; deletes first. */
 export function diffHostGwRoutes(want: readonly HostGwRoute[], have: readonly HostGwRoute[]): RouteOp[] {

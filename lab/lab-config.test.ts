@@ -97,3 +97,69 @@ describe('ownership by name', () => {
     [{ name: 'eth0' }, false],
   ])('link %o belongs to lab a: %s', (link, want) => expect(isLabLink(a, link)).toBe(want));
 });
+
+describe('--join-underlay and --first-node-address', () => {
+  const a = planLab({ ...flags, name: 'twoa', prefix: 'nka', underlay: '172.31.9.0/24', apiserverPort: 6581, podCidr: '10.252.0.0/16', serviceCidr: '10.113.0.0/16' });
+  const bFlags = { ...flags, name: 'twob', prefix: 'nkb', underlay: '172.31.9.0/24', apiserverPort: 6582, podCidr: '10.253.0.0/16', serviceCidr: '10.114.0.0/16', joinUnderlay: 'twoa' };
+  const joinA = { target: a, labs: [a] };
+
+  it('places a lab on another lab\'s underlay: its bridge, host link and address, its own nodes and ports', () => {
+    const b = planLab({ ...bFlags, nodes: 2, firstNodeAddress: '172.31.9.41' }, joinA);
+    expect(b).toMatchObject({
+      id: 'nkb-twob',
+      underlayNetns: 'nka-twoa-underlay',
+      underlayBridge: 'br0',
+      underlayHostPort: 'host',
+      hostLink: 'nka0',
+      hostIP: '172.31.9.1',
+      apiServerURL: 'https://172.31.9.1:6582',
+      joinedUnderlay: { lab: 'twoa', id: 'nka-twoa' },
+    });
+    expect(b.nodes.map((n) => [n.netns, n.ip, n.bridgePort])).toEqual([
+      ['nkb-twob-node-1', '172.31.9.41', 'ip-41'],
+      ['nkb-twob-node-2', '172.31.9.42', 'ip-42'],
+    ]);
+    expect(a.joinedUnderlay).toBeUndefined();
+    // The joined underlay's namespace is not the joiner's by name: only `down`'s last-user rule may remove it.
+    expect(isLabNetns(b, 'nka-twoa-underlay')).toBe(false);
+  });
+
+  it('defaults the first node past every node already on the underlay', () => {
+    const b = planLab({ ...bFlags, nodes: 2 }, joinA);
+    expect(b.nodes.map((n) => n.ip)).toEqual(['172.31.9.21', '172.31.9.22']);
+    const c = planLab({ ...bFlags, name: 'twoc', prefix: 'nkc', apiserverPort: 6583, podCidr: '10.254.0.0/16', serviceCidr: '10.115.0.0/16', nodes: 1 }, { target: a, labs: [a, b] });
+    expect(c.nodes[0]!.ip).toBe('172.31.9.31');
+  });
+
+  it('lets a lab of its own choose where its nodes start', () => {
+    expect(planLab({ ...flags, nodes: 2, firstNodeAddress: '172.18.0.100' }).nodes.map((n) => [n.ip, n.bridgePort])).toEqual([
+      ['172.18.0.100', 'node-1'],
+      ['172.18.0.101', 'node-2'],
+    ]);
+  });
+
+  it.each([
+    [{ firstNodeAddress: '172.31.9.12' }, '--first-node-address: nodes 172.31.9.12-172.31.9.12 overlap lab "twoa"\'s nodes 172.31.9.11-172.31.9.12'],
+    [{ firstNodeAddress: '172.31.10.5' }, '--first-node-address: "172.31.10.5" is not an address in the underlay 172.31.9.0/24'],
+    [{ firstNodeAddress: '172.31.9.1' }, '--first-node-address: 172.31.9.0/24 has no room for 1 node from 172.31.9.1'],
+    [{ firstNodeAddress: '172.31.9.254', nodes: 2 }, '--first-node-address: 172.31.9.0/24 has no room for 2 nodes'],
+    [{ podCidr: '10.252.0.0/16' }, '--pod-cidr 10.252.0.0/16 overlaps lab "twoa"\'s pod CIDR 10.252.0.0/16'],
+    [{ podCidr: '10.113.0.0/16' }, '--pod-cidr 10.113.0.0/16 overlaps lab "twoa"\'s service CIDR 10.113.0.0/16'],
+    [{ serviceCidr: '10.113.0.0/16' }, '--service-cidr 10.113.0.0/16 overlaps lab "twoa"\'s service CIDR'],
+    [{ serviceCidr: '10.112.0.0/12' }, '--service-cidr 10.112.0.0/12 overlaps lab "twoa"\'s service CIDR 10.113.0.0/16'],
+    [{ apiserverPort: 6581 }, '--apiserver-port 6581 is lab "twoa"\'s API server port on the shared host address 172.31.9.1'],
+    [{ name: 'twoa' }, '--name twoa: lab "twoa" (nka-twoa) is already on this underlay'],
+    [{ underlay: '172.31.8.0/24' }, '--underlay 172.31.8.0/24: lab "twoa" (--join-underlay) is on 172.31.9.0/24'],
+  ])('rejects joining with %o', (over, message) => {
+    expect(() => planLab({ ...bFlags, nodes: 1, ...over }, joinA)).toThrow(LabConfigError);
+    expect(() => planLab({ ...bFlags, nodes: 1, ...over }, joinA)).toThrow(message);
+  });
+
+  it('checks against every lab already on the underlay, not only the one named', () => {
+    const b = planLab({ ...bFlags, nodes: 1, firstNodeAddress: '172.31.9.41' }, joinA);
+    const c = { ...bFlags, name: 'twoc', prefix: 'nkc', apiserverPort: 6583, podCidr: '10.254.0.0/16', serviceCidr: '10.115.0.0/16', nodes: 1 };
+    expect(() => planLab({ ...c, firstNodeAddress: '172.31.9.41' }, { target: a, labs: [a, b] })).toThrow('overlap lab "twob"\'s nodes 172.31.9.41-172.31.9.41');
+    expect(() => planLab({ ...c, podCidr: '10.253.0.0/16' }, { target: a, labs: [a, b] })).toThrow('--pod-cidr 10.253.0.0/16 overlaps lab "twob"\'s pod CIDR');
+    expect(() => planLab({ ...c, apiserverPort: 6582 }, { target: a, labs: [a, b] })).toThrow('--apiserver-port 6582 is lab "twob"\'s');
+  });
+});

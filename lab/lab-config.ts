@@ -10,7 +10,7 @@
 //   files under /etc/netns/<prefix>-<lab>-…
 // `down` removes everything matching these, so a crash never strands anything.
 import { isAbsolute, join, resolve } from 'node:path';
-import { cidrSize, cidrsOverlap, nthAddress, parseIpv4Cidr, type Ipv4Cidr } from './ipv4.js';
+import { cidrContains, cidrSize, cidrsOverlap, formatIpv4, nthAddress, parseIpv4, parseIpv4Cidr, type Ipv4Cidr } from './ipv4.js';
 
 export interface LabFlags {
   name: string;
@@ -20,9 +20,19 @@ export interface LabFlags {
   underlay: string;
   apiserverPort: number;
   prefix: string;
+  /** Pod-to-pod datapath between nodes, run by every node agent. */
+  overlay: LabOverlayMode;
   /** $NETKUBE_HOME (default ./.netkube), resolved against `cwd`. */
   home: string;
+  /** --join-underlay: run on this other lab's underlay (bridge, host link and address) instead of creating one. */
+  joinUnderlay?: string;
+  /** --first-node-address: node i's underlay address is this + (i-1). Default .11, or past the other labs' nodes when joining. */
+  firstNodeAddress?: string;
 }
+
+/** `--overlay`: VXLAN (default) or flannel-style host-gw routes; both compiled from the overlay's logical model. */
+export const LAB_OVERLAY_MODES = ['vxlan', 'host-gw'] as const;
+export type LabOverlayMode = (typeof LAB_OVERLAY_MODES)[number];
 
 export const DEFAULT_LAB_FLAGS: Omit<LabFlags, 'home'> = {
   name: 'netkube',
@@ -32,6 +42,7 @@ export const DEFAULT_LAB_FLAGS: Omit<LabFlags, 'home'> = {
   underlay: '172.18.0.0/24',
   apiserverPort: 6443,
   prefix: 'nk',
+  overlay: 'vxlan',
 };
 
 /** The first node is .11: node i = underlay network + 10 + i (the host side is .1). */
@@ -69,6 +80,8 @@ export interface LabConfig {
   objectPrefix: string;
   clusterCIDR: string;
   serviceCIDR: string;
+  /** The node agents' `--overlay` (labs written before this field existed ran host-gw). */
+  overlay: LabOverlayMode;
   underlayCIDR: string;
   underlayPrefixLength: number;
   /** The host's address on the underlay: the API server binds and advertises it. */
@@ -86,6 +99,22 @@ export interface LabConfig {
   underlayHostPort: string;
   paths: LabPaths;
   nodes: LabNode[];
+  /** Set when the lab runs on another lab's underlay (--join-underlay): underlayNetns, hostLink and hostIP are that lab's. */
+  joinedUnderlay?: JoinedUnderlay;
+}
+
+/** What a lab started with --join-underlay joined (recorded in its lab.json). */
+export interface JoinedUnderlay {
+  /** The lab named by --join-underlay. */
+  lab: string;
+  /** Its id, <prefix>-<lab>. */
+  id: string;
+}
+
+/** Input of planLab for --join-underlay: the lab named, and every other lab already on its underlay (it included). */
+export interface SharedUnderlay {
+  target: LabConfig;
+  labs: LabConfig[];
 }
 
 export class LabConfigError extends Error {
@@ -118,10 +147,13 @@ function cidr(flag: string, text: string): Ipv4Cidr {
 }
 
 /** Validates the flags and computes the plan; throws LabConfigError naming the flag. */
-export function planLab(f: LabFlags): LabConfig {
+export function planLab(f: LabFlags, shared?: SharedUnderlay): LabConfig {
   checkLabName(f.name);
   if (!PREFIX.test(f.prefix)) {
     throw new LabConfigError(`--prefix: "${f.prefix}" must be 1-8 lowercase letters and digits, starting with a letter (interface names are at most 15 characters)`);
+  }
+  if (!(LAB_OVERLAY_MODES as readonly string[]).includes(f.overlay)) {
+    throw new LabConfigError(`--overlay: "${f.overlay}" must be one of ${LAB_OVERLAY_MODES.join(', ')}`);
   }
   if (!Number.isInteger(f.nodes) || f.nodes < 1 || f.nodes > MAX_NODES) throw new LabConfigError(`--nodes: ${f.nodes} must be between 1 and ${MAX_NODES}`);
   if (!Number.isInteger(f.apiserverPort) || f.apiserverPort < 1 || f.apiserverPort > 65535) {
@@ -132,10 +164,11 @@ export function planLab(f: LabFlags): LabConfig {
   const underlay = cidr('--underlay', f.underlay);
   if (pods.prefixLength > 23) throw new LabConfigError(`--pod-cidr: ${pods.text} is too small: node IPAM hands each node a /24`);
   if (services.prefixLength > 28) throw new LabConfigError(`--service-cidr: ${services.text} is too small (the DNS Service takes its 10th address)`);
-  const needed = FIRST_NODE_OFFSET + f.nodes + 2;
-  if (cidrSize(underlay) < needed) {
-    throw new LabConfigError(`--underlay: ${underlay.text} has no room for ${f.nodes} nodes at .${FIRST_NODE_OFFSET + 1}-.${FIRST_NODE_OFFSET + f.nodes}`);
-  }
+  // The lab named by --join-underlay counts as one of the labs on its underlay.
+  const targetId = shared?.target.id;
+  if (shared && !shared.labs.some((l) => l.id === targetId)) shared = { ...shared, labs: [shared.target, ...shared.labs] };
+  if (shared) checkJoin(f, shared);
+  const firstHost = firstNodeHost(f, underlay, shared);
   const pairs: [string, Ipv4Cidr, string, Ipv4Cidr][] = [
     ['--pod-cidr', pods, '--service-cidr', services],
     ['--pod-cidr', pods, '--underlay', underlay],
@@ -148,11 +181,14 @@ export function planLab(f: LabFlags): LabConfig {
   const id = `${f.prefix}-${f.name}`;
   const objectPrefix = `${id}-`;
   const paths = labPaths(f.home, f.name);
-  const hostIP = nthAddress(underlay, 1);
+  const hostIP = shared ? shared.target.hostIP : nthAddress(underlay, 1);
   const nodes: LabNode[] = [];
   for (let i = 1; i <= f.nodes; i++) {
     const name = `node-${i}`;
-    nodes.push({ index: i, name, netns: `${objectPrefix}${name}`, ip: nthAddress(underlay, FIRST_NODE_OFFSET + i), bridgePort: name, rootDir: join(paths.dir, 'nodes', name) });
+    const host = firstHost + i - 1;
+    // Bridge ports share the joined underlay's namespace with the other labs' ports: named after the (unique) address there.
+    const bridgePort = shared ? `ip-${host}` : name;
+    nodes.push({ index: i, name, netns: `${objectPrefix}${name}`, ip: nthAddress(underlay, host), bridgePort, rootDir: join(paths.dir, 'nodes', name) });
   }
   return {
     name: f.name,
@@ -161,6 +197,7 @@ export function planLab(f: LabFlags): LabConfig {
     objectPrefix,
     clusterCIDR: pods.text,
     serviceCIDR: services.text,
+    overlay: f.overlay,
     underlayCIDR: underlay.text,
     underlayPrefixLength: underlay.prefixLength,
     hostIP,
@@ -168,13 +205,80 @@ export function planLab(f: LabFlags): LabConfig {
     apiServerURL: `https://${hostIP}:${f.apiserverPort}`,
     clusterDNS: nthAddress(services, 10),
     clusterDomain: 'cluster.local',
-    hostLink: `${f.prefix}0`,
-    underlayNetns: `${objectPrefix}underlay`,
-    underlayBridge: 'br0',
-    underlayHostPort: 'host',
+    hostLink: shared ? shared.target.hostLink : `${f.prefix}0`,
+    underlayNetns: shared ? shared.target.underlayNetns : `${objectPrefix}underlay`,
+    underlayBridge: shared ? shared.target.underlayBridge : 'br0',
+    underlayHostPort: shared ? shared.target.underlayHostPort : 'host',
     paths,
     nodes,
+    ...(shared ? { joinedUnderlay: { lab: shared.target.name, id: shared.target.id } } : {}),
   };
+}
+
+/** The host number (offset in the underlay) of a lab's node i, from its node address. */
+function hostNumberOf(underlay: Ipv4Cidr, ip: string): number {
+  return (parseIpv4(ip) ?? 0) - underlay.network;
+}
+
+/** The first node's host number: --first-node-address, else .11, or when joining the first .x1 past every node already there. */
+function firstNodeHost(f: LabFlags, underlay: Ipv4Cidr, shared: SharedUnderlay | undefined): number {
+  let first: number;
+  if (f.firstNodeAddress !== undefined) {
+    if (parseIpv4(f.firstNodeAddress) === undefined || !cidrContains(underlay, f.firstNodeAddress)) {
+      throw new LabConfigError(`--first-node-address: "${f.firstNodeAddress}" is not an address in the underlay ${underlay.text}`);
+    }
+    first = hostNumberOf(underlay, f.firstNodeAddress);
+  } else if (shared) {
+    const used = shared.labs.flatMap((l) => l.nodes.map((n) => hostNumberOf(underlay, n.ip)));
+    first = (Math.floor(Math.max(FIRST_NODE_OFFSET, ...used) / 10) + 1) * 10 + 1;
+  } else {
+    first = FIRST_NODE_OFFSET + 1;
+  }
+  const last = first + f.nodes - 1;
+  // .0 is the network, .1 the host, the last the broadcast address.
+  if (first < 2 || last > cidrSize(underlay) - 2) {
+    const flag = f.firstNodeAddress !== undefined ? '--first-node-address' : '--underlay';
+    throw new LabConfigError(`${flag}: ${underlay.text} has no room for ${f.nodes} node${f.nodes === 1 ? '' : 's'} from ${formatIpv4(underlay.network + first)} (the host is .1)`);
+  }
+  for (const l of shared?.labs ?? []) {
+    const theirs = l.nodes.map((n) => hostNumberOf(underlay, n.ip));
+    if (theirs.some((h) => h >= first && h <= last)) {
+      throw new LabConfigError(
+        `--first-node-address: nodes ${nthAddress(underlay, first)}-${nthAddress(underlay, last)} overlap lab "${l.name}"'s nodes ${l.nodes[0]!.ip}-${l.nodes.at(-1)!.ip} on the shared underlay; choose another --first-node-address`,
+      );
+    }
+  }
+  return first;
+}
+
+/** What must differ between labs on one underlay: name, pod and service ranges, the API server's port on the shared host address. */
+function checkJoin(f: LabFlags, shared: SharedUnderlay): void {
+  const { target } = shared;
+  if (f.joinUnderlay !== undefined && f.joinUnderlay !== target.name) throw new Error(`planLab: --join-underlay ${f.joinUnderlay} given lab ${target.name}`);
+  if (f.underlay !== target.underlayCIDR) {
+    throw new LabConfigError(`--underlay ${f.underlay}: lab "${target.name}" (--join-underlay) is on ${target.underlayCIDR}; leave --underlay out, a joining lab uses the underlay it joins`);
+  }
+  const pods = cidr('--pod-cidr', f.podCidr);
+  const services = cidr('--service-cidr', f.serviceCidr);
+  for (const l of shared.labs) {
+    if (l.name === f.name || l.id === `${f.prefix}-${f.name}`) {
+      throw new LabConfigError(`--name ${f.name}: lab "${l.name}" (${l.id}) is already on this underlay; choose another --name`);
+    }
+    const theirs: [string, Ipv4Cidr][] = [
+      ['pod CIDR', cidr('--pod-cidr', l.clusterCIDR)],
+      ['service CIDR', cidr('--service-cidr', l.serviceCIDR)],
+    ];
+    for (const [flag, mine] of [['--pod-cidr', pods], ['--service-cidr', services]] as const) {
+      for (const [what, other] of theirs) {
+        if (cidrsOverlap(mine, other)) {
+          throw new LabConfigError(`${flag} ${mine.text} overlaps lab "${l.name}"'s ${what} ${other.text}: labs on one underlay route each other's ranges, choose another ${flag}`);
+        }
+      }
+    }
+    if (l.apiServerPort === f.apiserverPort) {
+      throw new LabConfigError(`--apiserver-port ${f.apiserverPort} is lab "${l.name}"'s API server port on the shared host address ${l.hostIP}; choose another --apiserver-port`);
+    }
+  }
 }
 
 /** The alias the lab writes on its root-namespace link, so `up` and `down` can tell whose it is. */

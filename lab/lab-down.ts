@@ -13,6 +13,8 @@ export interface DownResult {
   links: string[];
   mounts: string[];
   etcNetns: string[];
+  /** The underlay stayed: other labs' nodes are on it (see findLabNetworkObjects). */
+  keptUnderlay?: { netns: string; link: string; usedBy: string[] };
 }
 
 export async function labDown(cfg: LabConfig, opts: { keepDir?: boolean; graceMs?: number } = {}): Promise<DownResult> {
@@ -42,5 +44,8 @@ export function describeDown(name: string, r: DownResult): string {
   ];
   if (r.mounts.length) parts.push(`${r.mounts.length} mount${r.mounts.length === 1 ? '' : 's'}`);
   if (r.etcNetns.length) parts.push(`${r.etcNetns.length} /etc/netns entr${r.etcNetns.length === 1 ? 'y' : 'ies'}`);
-  return `lab "${name}" is down: removed ${parts.join(', ')}`;
+  const kept = r.keptUnderlay
+    ? `\nkept the underlay ${r.keptUnderlay.netns} and ${r.keptUnderlay.link}: lab${r.keptUnderlay.usedBy.length === 1 ? '' : 's'} ${r.keptUnderlay.usedBy.join(', ')} still ${r.keptUnderlay.usedBy.length === 1 ? 'has its' : 'have their'} nodes on it; it goes with the last of them (netkube down)`
+    : '';
+  return `lab "${name}" is down: removed ${parts.join(', ')}${kept}`;
 }

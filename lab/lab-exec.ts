@@ -10,7 +10,7 @@ import type { Pod } from '../kube/api/core.js';
 import { isApiError, KubeClient, Pods } from '../kube/client.js';
 import { loadKubeconfig } from '../kube/kubeconfig.js';
 import { agentPodDir, readAgentPodState } from './agent-pod-state.js';
-import { planExec, parseEnviron, type ExecTarget, type PodRuntimeFiles } from './exec-plan.js';
+import { planExec, parseEnviron, type ExecPlan, type ExecTarget, type PodRuntimeFiles } from './exec-plan.js';
 import type { LabConfig } from './lab-config.js';
 import { listNetns, netnsPath } from './lab-network.js';
 import { isAlive } from './lab-processes.js';
@@ -66,7 +66,8 @@ export async function resolveExecTarget(cfg: LabConfig, pod: Pod, container: str
   throw new Error(`pod "${key}" has no network namespace yet (phase ${pod.status?.phase ?? 'Pending'})`);
 }
 
-export async function labExec(cfg: LabConfig, req: ExecRequest): Promise<number> {
+/** How to run `req.command` inside the pod's container (joins its namespaces), as argv + environment. */
+export async function planPodExec(cfg: LabConfig, req: ExecRequest): Promise<ExecPlan> {
   const client = new KubeClient(await loadKubeconfig(cfg.paths.kubeconfig), { userAgent: 'netkube-exec', requestTimeoutMs: 10_000 });
   const namespace = req.namespace ?? client.namespace ?? 'default';
   let pod: Pod;
@@ -84,7 +85,11 @@ export async function labExec(cfg: LabConfig, req: ExecRequest): Promise<number>
     throw new Error(`container "${req.container ?? ''}" not found in pod "${namespace}/${req.pod}"; choose one of: ${names.join(', ')}`);
   }
   const target = await resolveExecTarget(cfg, pod, container, (l) => process.stderr.write(`${l}\n`));
-  const plan = planExec(target, req.command);
+  return planExec(target, req.command);
+}
+
+export async function labExec(cfg: LabConfig, req: ExecRequest): Promise<number> {
+  const plan = await planPodExec(cfg, req);
   return new Promise((resolve, reject) => {
     const child = spawn(plan.argv[0]!, plan.argv.slice(1), { stdio: 'inherit', env: plan.env ?? process.env });
     child.once('error', (e) => reject(new Error(`exec: ${e.message}`)));

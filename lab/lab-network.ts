@@ -62,6 +62,11 @@ function sysctlsIn(netns: string, settings: Record<string, string>): Promise<str
 
 export async function createUnderlay(cfg: LabConfig): Promise<void> {
   const ns = cfg.underlayNetns;
+  if (cfg.joinedUnderlay) {
+    // --join-underlay: the bridge, host link and address are the other lab's; only check they are still there.
+    if (!(await listNetns()).includes(ns)) throw new Error(`--join-underlay ${cfg.joinedUnderlay.lab}: its underlay namespace ${ns} is gone; bring lab "${cfg.joinedUnderlay.lab}" up again first`);
+    return;
+  }
   await run(['ip', 'netns', 'add', ns]);
   await ipBatch(ns, [
     'link set lo up',
@@ -86,6 +91,8 @@ export async function createNode(cfg: LabConfig, node: LabNode): Promise<void> {
   await ipBatch(cfg.underlayNetns, [
     `link add ${node.bridgePort} type veth peer name eth0 netns ${node.netns}`,
     `link set ${node.bridgePort} master ${cfg.underlayBridge} up`,
+    // Whose port it is: the underlay may carry several labs' nodes (--join-underlay), and `down` counts the users by this.
+    `link set ${node.bridgePort} alias ${linkOwnerAlias(cfg)}`,
   ]);
   await ipBatch(node.netns, [
     'link set lo up',
@@ -118,25 +125,58 @@ export interface NetworkRemoval {
   links: string[];
   mounts: string[];
   etcNetns: string[];
+  /** Set when the underlay stays because other labs' nodes are on it (it goes with the last lab's `down`). */
+  keptUnderlay?: { netns: string; link: string; usedBy: string[] };
+}
+
+const ALIAS_PREFIX = 'netkube-lab:';
+
+/** The id of the lab that created an underlay: its namespace is <id>-underlay, its host link's alias netkube-lab:<id>. */
+function underlayCreatorId(cfg: Pick<LabConfig, 'underlayNetns'>): string {
+  return cfg.underlayNetns.replace(/-underlay$/, '');
+}
+
+/** The ports of the underlay bridge (node legs and the host's), with the alias naming their lab. */
+export async function underlayPorts(cfg: LabConfig): Promise<{ name: string; alias?: string }[]> {
+  const out = await tryRun(['ip', '-n', cfg.underlayNetns, '-j', 'link', 'show', 'master', cfg.underlayBridge]);
+  const ports = JSON.parse(out || '[]') as { ifname: string; ifalias?: string }[];
+  return ports.map((p) => ({ name: p.ifname, ...(p.ifalias ? { alias: p.ifalias } : {}) }));
+}
+
+/** Ids of the other labs with nodes on this lab's underlay (the lab itself excluded). */
+export async function otherUnderlayUsers(cfg: LabConfig): Promise<string[]> {
+  const ids = (await underlayPorts(cfg))
+    .filter((p) => p.name !== cfg.underlayHostPort)
+    // A port without an alias predates aliased ports: it can only be the creator's own node.
+    .map((p) => (p.alias?.startsWith(ALIAS_PREFIX) ? p.alias.slice(ALIAS_PREFIX.length) : underlayCreatorId(cfg)));
+  return [...new Set(ids)].filter((id) => id !== cfg.id).sort();
 }
 
 /** What of the lab's is in the kernel and the file system right now. */
 export async function findLabNetworkObjects(cfg: LabConfig): Promise<NetworkRemoval> {
   // Pod namespaces the agents recorded count as the lab's whatever their names.
   const recorded = new Set(await agentPodNetns(cfg));
-  const netns = (await listNetns()).filter((n) => isLabNetns(cfg, n) || recorded.has(n));
-  const links = (await listRootLinks()).filter((l) => isLabLink(cfg, l)).map((l) => l.name);
+  // The underlay (namespace and host link) belongs to whichever lab leaves it last, creator or joiner alike.
+  const usedBy = await otherUnderlayUsers(cfg);
+  const keep = usedBy.length > 0;
+  const isUnderlay = (n: string): boolean => n === cfg.underlayNetns;
+  const isHostLink = (l: RootLink): boolean => l.name === cfg.hostLink && l.alias === `${ALIAS_PREFIX}${underlayCreatorId(cfg)}`;
+  const netns = (await listNetns()).filter((n) => (isUnderlay(n) ? !keep : isLabNetns(cfg, n) || recorded.has(n)));
+  const rootLinks = await listRootLinks();
+  const links = rootLinks.filter((l) => (isHostLink(l) ? !keep : l.name !== cfg.hostLink && isLabLink(cfg, l))).map((l) => l.name);
   const netnsMounts = new Set(netns.map(netnsPath));
   const mounts = (await listMounts())
     .map((m) => m.target)
-    .filter((t) => t.startsWith(`${cfg.paths.dir}/`) || t === cfg.paths.dir || (t.startsWith(`${NETNS_DIR}/${cfg.objectPrefix}`) && !netnsMounts.has(t)));
+    .filter((t) => t.startsWith(`${cfg.paths.dir}/`) || t === cfg.paths.dir || (t.startsWith(`${NETNS_DIR}/${cfg.objectPrefix}`) && !netnsMounts.has(t) && !(keep && t === netnsPath(cfg.underlayNetns))));
   let etcNetns: string[] = [];
   try {
-    etcNetns = (await readdir(ETC_NETNS_DIR)).filter((n) => isLabNetns(cfg, n));
+    etcNetns = (await readdir(ETC_NETNS_DIR)).filter((n) => isLabNetns(cfg, n) && !(keep && isUnderlay(n)));
   } catch {
     etcNetns = [];
   }
-  return { netns, links, mounts: [...new Set(mounts)].sort().reverse(), etcNetns };
+  const out: NetworkRemoval = { netns, links, mounts: [...new Set(mounts)].sort().reverse(), etcNetns };
+  if (keep) out.keptUnderlay = { netns: cfg.underlayNetns, link: cfg.hostLink, usedBy };
+  return out;
 }
 
 /**
@@ -145,6 +185,10 @@ export async function findLabNetworkObjects(cfg: LabConfig): Promise<NetworkRemo
  * unnamed. Idempotent: objects already gone are not an error.
  */
 export async function removeLabNetwork(cfg: LabConfig): Promise<NetworkRemoval> {
+  // Our own bridge ports go first, synchronously: a namespace's veths vanish asynchronously, and a
+  // neighbouring lab's `down` right after ours must not count them as a user of the underlay.
+  const own = (await underlayPorts(cfg)).filter((p) => p.alias === linkOwnerAlias(cfg));
+  for (const p of own) await tryRun(['ip', '-n', cfg.underlayNetns, 'link', 'delete', p.name]);
   const found = await findLabNetworkObjects(cfg);
   // Deepest first (the reverse sort), lazily, so a busy mount cannot stop the teardown.
   for (const m of found.mounts) await tryRun(['umount', '-l', m]);

@@ -1,7 +1,7 @@
 // $NETKUBE_HOME/<lab>/lab.json: the plan a lab was started with, written
 // before anything is created, so `down`, `status` and `exec` (and the next
 // `up` after a crash) know every name and address without the flags.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { labPaths, LabConfigError, type LabConfig } from './lab-config.js';
 
 export interface LabState {
@@ -35,4 +35,19 @@ export async function readLabState(home: string, name: string): Promise<LabState
   } catch (e) {
     throw new LabConfigError(`${file}: ${(e as Error).message}; remove it, or run netkube down --name ${name} --prefix …`);
   }
+}
+
+/** Every lab with a readable lab.json under $NETKUBE_HOME (unreadable ones are skipped: this is for finding neighbours). */
+export async function listLabStates(home: string): Promise<LabState[]> {
+  const out: LabState[] = [];
+  for (const name of (await readdir(home).catch(() => [] as string[])).sort()) {
+    const s = await readLabState(home, name).catch(() => undefined);
+    if (s) out.push(s);
+  }
+  return out;
+}
+
+/** The other labs of $NETKUBE_HOME on the underlay namespace `underlayNetns` (labs joined with --join-underlay, and its creator). */
+export async function labsOnUnderlay(home: string, underlayNetns: string, except: string): Promise<LabConfig[]> {
+  return (await listLabStates(home)).map((s) => s.config).filter((c) => c.underlayNetns === underlayNetns && c.name !== except);
 }

@@ -11,6 +11,8 @@ export interface ComponentState {
 export interface StatusInput {
   lab: string;
   apiServerURL: string;
+  /** The pod-to-pod datapath between nodes (vxlan, host-gw). */
+  overlay?: string;
   kubeconfig: string;
   components: readonly ComponentState[];
   /** Components this build does not have yet (from lab.json). */
@@ -65,7 +67,7 @@ function byNamespaceName<T extends { metadata: { name?: string; namespace?: stri
 
 export function renderStatus(s: StatusInput): string {
   const out: string[] = [];
-  out.push(`lab "${s.lab}": API server ${s.apiServerURL}   (KUBECONFIG=${s.kubeconfig})`);
+  out.push(`lab "${s.lab}": API server ${s.apiServerURL}${s.overlay ? `, overlay ${s.overlay}` : ''}   (KUBECONFIG=${s.kubeconfig})`);
   out.push('');
   out.push('COMPONENTS');
   out.push(

@@ -16,6 +16,7 @@ export async function labStatus(state: LabState): Promise<string> {
   const base = {
     lab: cfg.name,
     apiServerURL: cfg.apiServerURL,
+    overlay: cfg.overlay ?? 'host-gw',
     kubeconfig: cfg.paths.kubeconfig,
     components,
     missing: state.components.missing,

@@ -1,6 +1,6 @@
 // `netkube up`: the API server, the underlay, N node namespaces, and in each
-// node the components that exist (node agent, or a standalone proxy while
-// there is no agent) plus the lab's host-gw route reconciler. Every process
+// node the components that exist (node agent, which also programs the
+// pod-to-pod overlay, or a standalone proxy while there is no agent). Every process
 // runs in the background with a pid file and a log; `up` returns once the
 // cluster answers. A failed `up` tears down what it made.
 import { access, readFile } from 'node:fs/promises';
@@ -122,6 +122,8 @@ function nodeAgentArgs(cfg: LabConfig, node: LabNode, flags: ReadonlySet<string>
     ['--cluster-domain', cfg.clusterDomain],
     ['--cluster-cidr', cfg.clusterCIDR],
     ['--service-cluster-ip-range', cfg.serviceCIDR],
+    // lab.json written before --overlay existed: those labs ran host-gw.
+    ['--overlay', cfg.overlay ?? 'host-gw'],
   ];
   for (const [flag, value] of optional) if (flags.has(flag)) args.push(flag, value);
   return args;
@@ -151,7 +153,8 @@ export async function labUp(cfg: LabConfig, home: string, opts: UpOptions): Prom
   const t0 = Date.now();
   const { progress } = opts;
   await takeOver(cfg, home, progress);
-  await checkConflicts(cfg);
+  // A lab on another lab's underlay (--join-underlay) reuses its host link and range; planLab checked what must differ.
+  if (!cfg.joinedUnderlay) await checkConflicts(cfg);
   const started: string[] = [];
   const missing: string[] = [];
   await writeLabState({ version: 1, config: cfg, createdAt: new Date().toISOString(), components: { started, missing } });
@@ -190,20 +193,10 @@ export async function labUp(cfg: LabConfig, home: string, opts: UpOptions): Prom
     });
     await progress.step(`API server ${cfg.apiServerURL}`, () => waitForApiServer(cfg, apiPid));
 
-    await progress.step('host-gw route reconciler per node', async () => {
-      for (const n of cfg.nodes) {
-        await start({
-          name: `routes-${n.name}`,
-          netns: n.netns,
-          argv: [...opts.netkube, 'lab-routes', '--kubeconfig', cfg.paths.kubeconfig, '--node', n.name, '--cluster-cidr', cfg.clusterCIDR, '--service-cidr', cfg.serviceCIDR],
-        });
-      }
-    });
-    started.push('host-gw routes');
-
     const agent = opts.components.nodeAgent;
     if (agent) {
-      await progress.step(`node agent × ${cfg.nodes.length}`, async () => {
+      // Each agent also programs its node's datapath to the others (--overlay) and the egress masquerade.
+      await progress.step(`node agent × ${cfg.nodes.length} (overlay ${cfg.overlay})`, async () => {
         for (const n of cfg.nodes) await start(nodeAgentSpec(cfg, n, opts.netkube, agent));
       });
       started.push('node agent');

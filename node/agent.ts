@@ -24,6 +24,7 @@ import { PodEventRecorder } from './pod-events.js';
 import { loadPodRecords, removePodDir, type PodRecord } from './pod-state-store.js';
 import { PodWorker, Semaphore } from './pod-worker.js';
 import { ensureServingCert } from './serving-cert.js';
+import { podMtuForMode, runNodeDatapath, type OverlayMode } from '../overlay/node-datapath.js';
 
 export interface NodeAgentOptions {
   kubeconfig: string;
@@ -39,8 +40,13 @@ export interface NodeAgentOptions {
   /** The :10250 listener. Default 0.0.0.0:10250. */
   address?: string;
   port?: number;
-  /** Pod MTU written into the CNI configuration. Default 1500. */
+  /** Pod MTU written into the CNI configuration. Default: underlay MTU − 50 with the vxlan overlay, else 1500. */
   mtu?: number;
+  /** The pod-to-pod datapath between nodes this agent programs in its own network namespace. Default none. */
+  overlay?: OverlayMode;
+  /** Pod and Service ranges: with an overlay, pod traffic leaving them is masqueraded. */
+  clusterCIDR?: string;
+  serviceCIDR?: string;
   /** CNI calls run at most this many at a time. Default 4. */
   parallelSandboxes?: number;
   /** Heartbeat periods (Kubernetes' defaults: Lease every 10 s, status every 40 s). */
@@ -71,6 +77,8 @@ export async function runNodeAgent(opts: NodeAgentOptions): Promise<RunningNodeA
   const machine = await machineInfo();
   const abort = new AbortController();
   const timers: NodeJS.Timeout[] = [];
+  const overlay = opts.overlay ?? 'none';
+  const podMtu = opts.mtu ?? (await podMtuForMode(overlay, nodeIP));
 
   // ---- the Node and its heartbeats
   let node = await registerNode(client, nodeName, nodeIP, machine, log);
@@ -104,7 +112,7 @@ export async function runNodeAgent(opts: NodeAgentOptions): Promise<RunningNodeA
     writtenCIDR = cidr;
     void (async () => {
       await mkdir(cniConfDir, { recursive: true });
-      await writeFileAtomic(join(cniConfDir, CNI_CONF_FILE), renderNodeCniConfig({ podCIDR: cidr, mtu: opts.mtu ?? 1500, ipamDataDir: join(rootDir, 'cni-ipam'), portmap: opts.cniBinDir.split(':').some((d) => d && existsSync(join(d, 'portmap'))) }), 0o644);
+      await writeFileAtomic(join(cniConfDir, CNI_CONF_FILE), renderNodeCniConfig({ podCIDR: cidr, mtu: podMtu, ipamDataDir: join(rootDir, 'cni-ipam'), portmap: opts.cniBinDir.split(':').some((d) => d && existsSync(join(d, 'portmap'))) }), 0o644);
       log(`pod CIDR ${cidr}: wrote ${join(cniConfDir, CNI_CONF_FILE)}`);
       resolveNetwork();
     })().catch((e: unknown) => log(`writing the CNI configuration: ${(e as Error).message}`));
@@ -123,6 +131,17 @@ export async function runNodeAgent(opts: NodeAgentOptions): Promise<RunningNodeA
     t.unref();
     timers.push(t);
   }
+
+  // ---- the datapath between nodes (VXLAN or host-gw), in this agent's network namespace
+  const datapath = runNodeDatapath({
+    mode: overlay,
+    client,
+    nodeName,
+    ...(opts.clusterCIDR ? { clusterCIDR: opts.clusterCIDR } : {}),
+    ...(opts.serviceCIDR ? { serviceCIDR: opts.serviceCIDR } : {}),
+    signal: abort.signal,
+    log,
+  }).catch((e: unknown) => log(`overlay ${overlay}: ${(e as Error).message}`));
 
   // ---- informers
   const services: Informer<Service> = createInformer(listWatchFor<Service>(client, Services), { name: 'services', onError: (e) => log(`services informer: ${(e as Error).message}`) });
@@ -212,7 +231,7 @@ export async function runNodeAgent(opts: NodeAgentOptions): Promise<RunningNodeA
       },
     },
   });
-  log(`node agent ready: node ${nodeName}, InternalIP ${nodeIP}, logs on :${logServer.port}, root ${rootDir}, CNI conf ${cniConfDir}`);
+  log(`node agent ready: node ${nodeName}, InternalIP ${nodeIP}, logs on :${logServer.port}, root ${rootDir}, CNI conf ${cniConfDir}, overlay ${overlay}, pod MTU ${podMtu}`);
 
   return {
     nodeName,
@@ -223,6 +242,7 @@ export async function runNodeAgent(opts: NodeAgentOptions): Promise<RunningNodeA
       abort.abort();
       for (const t of timers) clearInterval(t);
       for (const w of workers.values()) w.stop();
+      await datapath;
       await logServer.close();
       client.close();
     },

@@ -5,6 +5,7 @@ import { mkdir, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, type Command } from 'commander';
+import { isOverlayMode, OVERLAY_MODES } from '../overlay/node-datapath.js';
 import { runNodeAgent } from './agent.js';
 
 interface NodeFlags {
@@ -18,7 +19,10 @@ interface NodeFlags {
   clusterDomain: string;
   address: string;
   port: number;
-  podMtu: number;
+  podMtu?: number;
+  overlay: string;
+  clusterCidr?: string;
+  serviceClusterIpRange?: string;
 }
 
 const REPO_BIN = fileURLToPath(new URL('../../bin/', import.meta.url));
@@ -64,8 +68,12 @@ export function registerNodeCommand(program: Command): void {
     .option('--cluster-domain <domain>', 'the cluster domain', 'cluster.local')
     .option('--address <ip>', 'address of the HTTPS endpoint serving container logs', '0.0.0.0')
     .option('--port <port>', 'port of that endpoint', positiveInt('--port'), 10250)
-    .option('--pod-mtu <mtu>', 'MTU written into the CNI configuration for pod interfaces', positiveInt('--pod-mtu'), 1500)
+    .option('--pod-mtu <mtu>', 'MTU written into the CNI configuration for pod interfaces (default: underlay MTU − 50 with --overlay vxlan, else 1500)', positiveInt('--pod-mtu'))
+    .option('--overlay <mode>', `pod-to-pod datapath between nodes, programmed in this agent's network namespace: ${OVERLAY_MODES.join(', ')}`, 'none')
+    .option('--cluster-cidr <cidr>', 'the pod range: with an overlay, pod traffic leaving it (and the Service range) is masqueraded')
+    .option('--service-cluster-ip-range <cidr>', 'the Service range (not masqueraded: the service proxy decides)')
     .action(async (o: NodeFlags) => {
+      if (!isOverlayMode(o.overlay)) throw new InvalidArgumentError(`--overlay must be one of ${OVERLAY_MODES.join(', ')}, got "${o.overlay}"`);
       const rootDir = o.rootDir ?? join('/var/lib/netkube', o.hostnameOverride);
       const agent = await runNodeAgent({
         kubeconfig: o.kubeconfig,
@@ -78,7 +86,10 @@ export function registerNodeCommand(program: Command): void {
         clusterDomain: o.clusterDomain,
         address: o.address,
         port: o.port,
-        mtu: o.podMtu,
+        ...(o.podMtu !== undefined ? { mtu: o.podMtu } : {}),
+        overlay: o.overlay,
+        ...(o.clusterCidr ? { clusterCIDR: o.clusterCidr } : {}),
+        ...(o.serviceClusterIpRange ? { serviceCIDR: o.serviceClusterIpRange } : {}),
       });
       await new Promise<void>((resolve) => {
         process.once('SIGINT', () => resolve());

@@ -26,6 +26,11 @@ export const BUILTIN_IMAGES: Readonly<Record<string, BuiltinImage>> = {
     cmd: [],
     description: 'the cluster DNS: `netkube dns` with the args as its flags, API access through in-cluster config (what `netkube up` deploys as kube-system/coredns)',
   },
+  'netkube/lb-sidecar': {
+    entrypoint: ['{node}', '{images}/lb-sidecar.js'],
+    cmd: [],
+    description: 'client-side load balancer for a second container: HTTP on 127.0.0.1:15001 straight to ready pod IPs of --service/--port from its EndpointSlices (round-robin | least-request, retries, outlier ejection), admin /stats /ready on 127.0.0.1:15000',
+  },
   'netkube/toolbox': {
     entrypoint: ['/bin/sleep', 'infinity'],
     cmd: [],

@@ -1,8 +1,8 @@
 // The host-gw option compiled from the same logical model as VXLAN: one
 // route per remote switch, via the remote chassis' encap (underlay) address.
 // Needs every node on one L2 segment, as flannel's host-gw does. The result
-// has the shape of lab/host-gw-routes.ts' HostGwRoute, so the lab's route
-// reconciler can take its desired routes from here instead of from Nodes.
+// has the shape of lab/host-gw-routes.ts' HostGwRoute; host-gw-agent.ts
+// applies it.
 import type { LogicalTopology } from './logical-model.js';
 
 export interface HostGwRouteEntry {

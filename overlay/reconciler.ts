@@ -77,6 +77,7 @@ export async function runOverlayAgent(o: OverlayAgentOptions): Promise<void> {
     onError: (e) => log(`nodes informer: ${(e as Error).message}`),
   });
   let underlayMtu = o.underlayMtu;
+  let firstSyncLogged = false;
   let lastProblem = '';
   const problem = (msg: string): void => {
     if (msg !== lastProblem) log(msg); // the same problem every resync is logged once
@@ -126,6 +127,9 @@ export async function runOverlayAgent(o: OverlayAgentOptions): Promise<void> {
       throw e;
     }
     for (const op of r.ops) log(describeOp(op));
+    // Once per start: says whether a restarted agent found the kernel already right (no flaps).
+    if (!firstSyncLogged) log(`first sync: ${r.ops.length} change${r.ops.length === 1 ? '' : 's'} to the kernel`);
+    firstSyncLogged = true;
     const pending = r.pending.map((p) => `${p.chassis} (${p.reason})`).join(', ');
     const summary = pending ? `peers pending: ${pending}` : '';
     if (summary !== lastProblem) {
