@@ -2,8 +2,8 @@
 // effects so tests can check them.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { parseResolvConf, parseUpstream, type Upstream } from '../dns/forward.js';
-import type { LoadMode } from './loadgen.js';
+import { parseResolvConf, parseUpstream } from '../dns/forward.js';
+import type { LoadgenOptions } from './loadgen.js';
 
 export const LOADGEN_USAGE = `usage: loadgen-main --mode url|dns|headless [flags]
   --url http://host:port/path   url mode: a ClusterIP or the sidecar (new TCP connection per request)
@@ -16,17 +16,8 @@ export const LOADGEN_USAGE = `usage: loadgen-main --mode url|dns|headless [flags
   --min-ttl S                   floor for cached DNS TTLs (default 1)
 output: one JSON line per request {t,ms,ok,backend,podIp,target,...}, per lookup {t,resolved,ttl,ms}, and a first {t:0,startedAt,...}`;
 
-export interface ParsedArgs {
-  mode: LoadMode;
-  url?: string;
-  name?: string;
-  port?: number;
-  dnsServer?: Upstream;
-  rate: number;
-  durationS: number;
-  timeoutMs: number;
-  minTtlS: number;
-}
+/** The run's settings as the flags give them: runLoad's options without the callbacks, and minTtlS always set (its flag has a default). */
+export type ParsedArgs = Omit<LoadgenOptions, 'emit' | 'signal' | 'random' | 'minTtlS'> & { minTtlS: number };
 
 /** Flags → options; throws Error with a message meant for the user. `resolvConf` is read only when needed. */
 export function parseLoadgenArgs(argv: string[], resolvConf: () => string = () => readFileSync('/etc/resolv.conf', 'utf8')): ParsedArgs {

@@ -15,6 +15,21 @@ const PALETTE = ['#1f77b4', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2
 const MODE_COLORS: Record<DemoMode, string> = { clusterip: '#1f77b4', sidecar: '#2ca02c', dns: '#ff7f0e', headless: '#9467bd' };
 const FAIL = '#d62728';
 
+/** An SVG chart's width and the margins around its plot area, px. */
+interface ChartFrame {
+  readonly width: number;
+  readonly top: number;
+  readonly right: number;
+  readonly bottom: number;
+  readonly left: number;
+}
+/** Charts fill the page's 960 px column. */
+const CHART_WIDTH = 900;
+/** The right margin holds the legend. */
+const CDF_FRAME: ChartFrame & { readonly height: number } = { width: CHART_WIDTH, height: 300, top: 12, right: 240, bottom: 40, left: 56 };
+/** The left margin holds the pod names; the height grows with the lanes (one per pod, plus failures). */
+const TIMELINE_FRAME: ChartFrame & { readonly lane: number } = { width: CHART_WIDTH, top: 22, right: 16, bottom: 34, left: 170, lane: 18 };
+
 export const MODE_EXPLANATIONS: Record<DemoMode, string> = {
   clusterip:
     'The baseline. The client connects to the Service’s virtual IP; the node’s iptables rules (written by the proxy from the EndpointSlices) pick a pod at random per new connection and DNAT to it. Nothing changes in the client; a dead pod leaves the rules as soon as its endpoint is removed.',
@@ -41,12 +56,7 @@ function allBackends(r: DemoResults): string[] {
 
 /** CDFs of ok-request latency per mode on a log x axis (from the timeline samples). */
 export function renderLatencyCdf(r: DemoResults): string {
-  const W = 900;
-  const H = 300;
-  const L = 56;
-  const B = 40;
-  const T = 12;
-  const Rm = 240;
+  const { width: W, height: H, top: T, right: Rm, bottom: B, left: L } = CDF_FRAME;
   const series = r.modes.map((m) => ({ m, ms: m.timeline.filter((s) => s.ok && s.ms > 0).map((s) => s.ms).sort((a, b) => a - b) }));
   const all = series.flatMap((s) => s.ms);
   if (all.length === 0) return '<p>No successful requests to chart.</p>';
@@ -87,12 +97,7 @@ export function renderLatencyCdf(r: DemoResults): string {
 export function renderTimeline(m: ModeResult, backends: readonly string[]): string {
   const lanes = backends.filter((b) => (m.summary.perBackend[b] ?? 0) > 0 || b === m.events.killedBackend || b === m.events.addedBackend || m.backends.includes(b));
   const rows = [...lanes, 'failed'];
-  const W = 900;
-  const L = 170;
-  const R = 16;
-  const T = 22;
-  const lane = 18;
-  const B = 34;
+  const { width: W, top: T, right: R, bottom: B, left: L, lane } = TIMELINE_FRAME;
   const H = T + rows.length * lane + B;
   const tMax = Math.max(1, ...m.timeline.map((s) => s.t), m.events.killAt ?? 0, m.events.addedAt ?? 0);
   const x = (t: number) => L + (t / tMax) * (W - L - R);

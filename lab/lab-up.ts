@@ -117,7 +117,8 @@ function nodeAgentArgs(cfg: LabConfig, node: LabNode, flags: ReadonlySet<string>
   const args = ['--kubeconfig', cfg.paths.kubeconfig, '--hostname-override', node.name, '--node-ip', node.ip];
   const optional: [string, string][] = [
     ['--root-dir', node.rootDir],
-    ['--netns-prefix', cfg.objectPrefix],
+    // Pod namespaces named <prefix>-<lab>-pod-…: `down` finds them by name even when the lab's files are gone.
+    ['--netns-prefix', `${cfg.objectPrefix}pod-`],
     ['--cluster-dns', cfg.clusterDNS],
     ['--cluster-domain', cfg.clusterDomain],
     ['--cluster-cidr', cfg.clusterCIDR],

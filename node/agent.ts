@@ -34,6 +34,8 @@ export interface NodeAgentOptions {
   cniBinDir: string;
   /** Default: <rootDir>/net.d (several agents may share one host in the lab). */
   cniConfDir?: string;
+  /** Prefix of pod network namespace names; default "nkp-" (the lab passes "<prefix>-<lab>-pod-"). */
+  podNetnsPrefix?: string;
   rootDir: string;
   clusterDNS: string[];
   clusterDomain: string;
@@ -156,6 +158,7 @@ export async function runNodeAgent(opts: NodeAgentOptions): Promise<RunningNodeA
     rootDir,
     cniBinDir: opts.cniBinDir,
     cniConfDir,
+    ...(opts.podNetnsPrefix ? { podNetnsPrefix: opts.podNetnsPrefix } : {}),
     networkReady,
     clusterDNS: opts.clusterDNS,
     clusterDomain: opts.clusterDomain,

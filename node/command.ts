@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, type Command } from 'commander';
 import { isOverlayMode, OVERLAY_MODES } from '../overlay/node-datapath.js';
 import { runNodeAgent } from './agent.js';
+import { POD_NETNS_PREFIX } from './netns.js';
 
 interface NodeFlags {
   kubeconfig: string;
@@ -14,6 +15,7 @@ interface NodeFlags {
   nodeIp?: string;
   cniBinDir?: string;
   cniConfDir?: string;
+  netnsPrefix: string;
   rootDir?: string;
   clusterDns: string;
   clusterDomain: string;
@@ -63,6 +65,7 @@ export function registerNodeCommand(program: Command): void {
     .option('--node-ip <ip>', "the Node's InternalIP (default: the address of the default-route interface)")
     .option('--cni-bin-dir <dirs>', 'CNI_PATH: folders with CNI plugins, ":"-separated (default: <root-dir>/cni-bin with netkube-cni, /opt/cni/bin, /usr/lib/cni)')
     .option('--cni-conf-dir <dir>', 'where the node CNI configuration is written and read (default: <root-dir>/net.d)')
+    .option('--netns-prefix <prefix>', 'prefix of pod network namespace names under /run/netns', POD_NETNS_PREFIX)
     .option('--root-dir <dir>', 'pod state, logs and files (default: /var/lib/netkube/<node>)')
     .option('--cluster-dns <ips>', 'the cluster DNS Service IP(s), comma-separated', '10.96.0.10')
     .option('--cluster-domain <domain>', 'the cluster domain', 'cluster.local')
@@ -81,6 +84,7 @@ export function registerNodeCommand(program: Command): void {
         ...(o.nodeIp ? { nodeIP: o.nodeIp } : {}),
         cniBinDir: o.cniBinDir ?? (await defaultCniBinDir(rootDir)),
         ...(o.cniConfDir ? { cniConfDir: o.cniConfDir } : {}),
+        podNetnsPrefix: o.netnsPrefix,
         rootDir,
         clusterDNS: o.clusterDns.split(',').map((s) => s.trim()).filter(Boolean),
         clusterDomain: o.clusterDomain,

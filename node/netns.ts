@@ -12,9 +12,14 @@ const run = promisify(execFile);
 export const NETNS_DIR = '/run/netns';
 export const POD_NETNS_PREFIX = 'nkp-';
 
-/** "nkp-" + 12 hex digits of sha256(pod UID). */
-export function podNetnsName(podUID: string): string {
-  return POD_NETNS_PREFIX + createHash('sha256').update(podUID).digest('hex').slice(0, 12);
+/** 12 hex digits of sha256(pod UID): the unique part of the pod's namespace name. */
+export function podNetnsHash(podUID: string): string {
+  return createHash('sha256').update(podUID).digest('hex').slice(0, 12);
+}
+
+/** `<prefix>` + podNetnsHash: "nkp-…" by default; the lab passes "<prefix>-<lab>-pod-" so `down` finds them by name. */
+export function podNetnsName(podUID: string, prefix = POD_NETNS_PREFIX): string {
+  return prefix + podNetnsHash(podUID);
 }
 
 export function netnsPath(name: string): string {

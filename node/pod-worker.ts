@@ -17,7 +17,7 @@ import { isSameProcess, launchContainer, signalContainer, type BindMount } from 
 import { hostAliasesOf, podHostname, renderHostNetworkHostsFile, renderPodHostsFile } from './hosts-file.js';
 import { ImageError, resolveContainerArgv } from './images.js';
 import { watchLogSizes } from './log-size-index.js';
-import { createPodNetns, deletePodNetns, netnsPath, podNetnsName } from './netns.js';
+import { createPodNetns, deletePodNetns, netnsPath, podNetnsHash, podNetnsName } from './netns.js';
 import type { PodEventSink } from './pod-events.js';
 import { podDir, removePodDir, savePodRecord, type ContainerRecord, type PodRecord } from './pod-state-store.js';
 import { computePodStatus, isTerminal, rfc3339, statusDiffers, type ContainerView, type PodView } from './pod-status.js';
@@ -32,6 +32,8 @@ export interface PodWorkerDeps {
   rootDir: string;
   cniBinDir: string;
   cniConfDir: string;
+  /** Prefix of pod network namespace names (default "nkp-"). */
+  podNetnsPrefix?: string;
   /** Resolves once this node has a pod CIDR and its CNI configuration is written. */
   networkReady: Promise<void>;
   clusterDNS: string[];
@@ -276,12 +278,12 @@ export class PodWorker {
       return true;
     }
     if (this.record.netns && this.record.cni) return true;
-    const name = podNetnsName(this.record.uid);
+    const name = podNetnsName(this.record.uid, this.d.podNetnsPrefix);
     try {
       await this.d.networkReady;
       const files = await readConfDir(this.d.cniConfDir);
       const list = pickNetworkConfig(this.d.cniConfDir, files);
-      const containerID = name.slice('nkp-'.length) + this.record.uid.replace(/-/g, '').slice(0, 20);
+      const containerID = podNetnsHash(this.record.uid) + this.record.uid.replace(/-/g, '').slice(0, 20);
       const result = await this.d.sandboxSlots.with(async () => {
         await createPodNetns(name);
         this.record.netns = name;

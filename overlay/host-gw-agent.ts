@@ -14,6 +14,7 @@ import { DEFAULT_DEVICE } from './compile.js';
 import { buildLogicalTopology, toOverlayNode, type OverlayNode } from './logical-model.js';
 import { createNodeNetwork } from './netlink.js';
 import { removeOverlay } from './reconciler.js';
+import { runSyncLoop } from './sync-loop.js';
 
 export interface HostGwAgentOptions {
   readonly client: Pick<KubeClient, 'list' | 'watch'>;
@@ -57,37 +58,11 @@ export async function runHostGwAgent(o: HostGwAgentOptions): Promise<void> {
     const overlayNodes = nodes.list().map(toOverlayNode).filter((n): n is OverlayNode => n !== undefined);
     for (const line of await applyHostGwRoutes(compileHostGwRoutes(buildLogicalTopology(overlayNodes, []), o.nodeName))) log(line);
   };
-  // Coalesce: one reconcile at a time, and one more if anything changed meanwhile.
-  let running: Promise<void> | undefined;
-  let again = false;
-  const schedule = (): void => {
-    if (o.signal.aborted) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    running = reconcile()
-      .catch((e: unknown) => log(`reconcile: ${(e as Error).message}`))
-      .finally(() => {
-        running = undefined;
-        if (again) {
-          again = false;
-          schedule();
-        }
-      });
-  };
-  nodes.on({ add: schedule, update: schedule, delete: schedule });
-  try {
-    await nodes.start(o.signal);
-  } catch {
-    return; // aborted before the first list
-  }
-  schedule();
-  const timer = setInterval(schedule, o.resyncMs ?? 10_000);
-  await new Promise<void>((resolve) => {
-    if (o.signal.aborted) resolve();
-    else o.signal.addEventListener('abort', () => resolve(), { once: true });
+  await runSyncLoop({
+    informer: nodes,
+    sync: reconcile,
+    onError: (e) => log(`reconcile: ${(e as Error).message}`),
+    signal: o.signal,
+    resyncMs: o.resyncMs ?? 10_000,
   });
-  clearInterval(timer);
-  await running;
 }

@@ -15,6 +15,7 @@ import { buildLogicalTopology, normalizeMac, toOverlayNode, VTEP_MAC_ANNOTATION,
 import { describeOp, type NetlinkOp } from './netlink-ops.js';
 import { createNodeNetwork, observeUnderlayMtu, type NodeNetwork } from './netlink.js';
 import type { NodePlan, PendingChassis } from './node-plan.js';
+import { runSyncLoop } from './sync-loop.js';
 import { chooseVtepMac } from './vtep-mac.js';
 
 export interface SyncResult {
@@ -139,47 +140,15 @@ export async function runOverlayAgent(o: OverlayAgentOptions): Promise<void> {
     o.onSync?.(r);
   };
 
-  // Coalesce: one sync at a time, and one more if anything asked meanwhile.
-  let running: Promise<void> | undefined;
-  let again = false;
-  const schedule = (): void => {
-    if (o.signal.aborted) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    running = reconcile()
-      .catch((e: unknown) => problem(`sync failed (retrying): ${(e as Error).message}`))
-      .finally(() => {
-        running = undefined;
-        if (again) {
-          again = false;
-          schedule();
-        }
-      });
-  };
-
-  nodes.on({
-    add: schedule,
+  await runSyncLoop({
+    informer: nodes,
+    sync: reconcile,
+    onError: (e) => problem(`sync failed (retrying): ${(e as Error).message}`),
+    signal: o.signal,
+    resyncMs: o.resyncMs ?? 10_000,
     // Node heartbeats update status every few seconds; only overlay fields matter here.
-    update: (old, cur) => {
-      if (overlayFields(old) !== overlayFields(cur)) schedule();
-    },
-    delete: schedule,
+    updateMatters: (old, cur) => overlayFields(old) !== overlayFields(cur),
   });
-  try {
-    await nodes.start(o.signal);
-  } catch {
-    return; // aborted before the first list
-  }
-  schedule();
-  const timer = setInterval(schedule, o.resyncMs ?? 10_000);
-  await new Promise<void>((resolve) => {
-    if (o.signal.aborted) resolve();
-    else o.signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-  clearInterval(timer);
-  await running;
 }
 
 /** Removes this node's VXLAN device (and with it every neighbour, FDB entry and route on it): switching to host-gw, or uninstalling. */

@@ -73,6 +73,9 @@ describe.skipIf(!isRoot)('netkube demo', () => {
     expect(must(await sh(['curl', '-s', '-m', '5', 'http://172.31.17.11:30080/']), 'curl NodePort')).toMatch(/^pod: web-/m);
     const rules = must(await a.inNode('node-1', ['iptables', '-t', 'nat', '-L', 'KUBE-SERVICES', '-n']), 'iptables');
     expect(rules).toContain('default/web:http cluster IP');
+    // Pod namespaces carry the lab's name (the agent's --netns-prefix), so `down` finds them even without the lab's files.
+    const podNetns = (await readdir('/run/netns')).filter((n) => n.startsWith(`${a.prefix}-${a.name}-pod-`));
+    expect(podNetns.length).toBeGreaterThanOrEqual(5);
     const overlay = must(await a.netkube(['overlay', 'show', '--name', a.name]), 'overlay show');
     expect(overlay).toContain('node-1');
     expect(overlay).toContain('node-2');

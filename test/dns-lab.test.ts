@@ -6,67 +6,27 @@
 // own name; names outside the cluster get SERVFAIL at once (the lab has no way
 // out), or the answer of a stub upstream the test runs inside the lab.
 // Root only; the lab has its own name, prefix, underlay and API port.
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answerData, parseDig, type DigResult } from '../lab/cluster-dns.js';
-import { KUBECTL, REPO_ROOT } from './support/apiserver-process.js';
+import { REPO_ROOT } from './support/apiserver-process.js';
+import { removeTempTestLab, tempTestLab, waitFor, type ShResult, type TestLab } from './support/lab.js';
 
 const isRoot = process.platform === 'linux' && process.getuid?.() === 0;
-const CLI = join(REPO_ROOT, 'bin', 'netkube.js');
 const LAB = { name: 'dns6', prefix: 'nkd', underlay: '172.18.66.0/24', port: 16466, nodes: 2 };
 const DNS_IP = '10.96.0.10';
 const ZONE = 'cluster.local';
-let home = '';
-
-interface Result {
-  code: number;
-  out: string;
-}
-
-function sh(argv: string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(argv[0]!, argv.slice(1), { env: { ...process.env, ...opts.env }, timeout: opts.timeoutMs ?? 30_000, maxBuffer: 32 << 20 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, out: `${stdout}${stderr}` });
-    });
-  });
-}
-
-const netkube = (args: string[], timeoutMs = 30_000): Promise<Result> => sh([process.execPath, CLI, ...args], { env: { NETKUBE_HOME: home }, timeoutMs });
-
-async function kubectl(args: string[]): Promise<string> {
-  const r = await sh([KUBECTL, '--kubeconfig', join(home, LAB.name, 'kubeconfig'), '--cache-dir', join(home, 'kubectl-cache'), ...args], { env: { HOME: home, KUBECONFIG: '' } });
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.code}:\n${r.out}`);
-  return r.out;
-}
+/** Set in beforeAll. */
+let lab: TestLab;
 
 /** A command inside a pod, through `netkube exec` (the pod's netns, resolv.conf and hosts file). */
-const inPod = (pod: string, command: string[], ns = 'default'): Promise<Result> => netkube(['exec', '--name', LAB.name, '-n', ns, pod, '--', ...command]);
+const inPod = (pod: string, command: string[], namespace = 'default'): Promise<ShResult> => lab.inPod(pod, command, { namespace, timeoutMs: 30_000 });
 
 async function dig(args: string[], pod = 'client'): Promise<DigResult & { raw: string }> {
   const r = await inPod(pod, ['dig', '+time=3', '+tries=1', ...args]);
   return { ...parseDig(r.out), raw: r.out };
-}
-
-/** Polls until `check` returns a value; a timeout names the last state seen. */
-async function until<T>(what: string, fn: () => Promise<{ done: T | undefined; seen: string }>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let seen = '';
-  for (;;) {
-    try {
-      const r = await fn();
-      if (r.done !== undefined) return r.done;
-      seen = r.seen;
-    } catch (e) {
-      seen = e instanceof Error ? e.message : String(e);
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last seen:\n${seen}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
 }
 
 interface PodView {
@@ -75,7 +35,7 @@ interface PodView {
 }
 
 async function readyPodIPs(ns: string, selector: string): Promise<string[]> {
-  const pods = JSON.parse(await kubectl(['get', 'pods', '-n', ns, '-l', selector, '-o', 'json'])) as { items: PodView[] };
+  const pods = JSON.parse(await lab.kubectl(['get', 'pods', '-n', ns, '-l', selector, '-o', 'json'])) as { items: PodView[] };
   return pods.items
     .filter((p) => p.status?.podIP && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
     .map((p) => p.status!.podIP!)
@@ -83,20 +43,20 @@ async function readyPodIPs(ns: string, selector: string): Promise<string[]> {
 }
 
 async function waitReady(ns: string, selector: string, count: number): Promise<string[]> {
-  return until(`${count} ready pods ${selector} in ${ns}`, async () => {
+  return waitFor(`${count} ready pods ${selector} in ${ns}`, async () => {
     const ips = await readyPodIPs(ns, selector);
-    return { done: ips.length === count ? ips : undefined, seen: (await kubectl(['get', 'pods', '-n', ns, '-l', selector, '-o', 'wide'])).trim() };
-  }, 90_000);
+    return { ok: ips.length === count, value: ips, state: (await lab.kubectl(['get', 'pods', '-n', ns, '-l', selector, '-o', 'wide'])).trim() };
+  }, 90_000, 500);
 }
 
 /** The headless Service's A answer until it equals the ready pods' addresses. */
 async function headlessFollows(name: string, count: number, gone?: string): Promise<string[]> {
-  return until(`${name} to answer the ${count} ready pods${gone ? ` without ${gone}` : ''}`, async () => {
+  return waitFor(`${name} to answer the ${count} ready pods${gone ? ` without ${gone}` : ''}`, async () => {
     const want = await readyPodIPs('default', 'app=echo');
     const got = answerData(await dig([`@${DNS_IP}`, `${name}.default.svc.${ZONE}`, 'A']), 'A').sort();
     const ok = want.length === count && JSON.stringify(got) === JSON.stringify(want) && (gone === undefined || !got.includes(gone));
-    return { done: ok ? got : undefined, seen: `dns ${got.join(',') || '-'} / ready pods ${want.join(',') || '-'}` };
-  });
+    return { ok, value: got, state: `dns ${got.join(',') || '-'} / ready pods ${want.join(',') || '-'}` };
+  }, 60_000, 500);
 }
 
 const MANIFEST = `
@@ -179,34 +139,29 @@ describe.skipIf(!isRoot)('cluster DNS in a lab (root)', () => {
 
   beforeAll(async () => {
     if (!existsSync(join(REPO_ROOT, 'dist', 'node', 'images', 'netkube-dns.js'))) throw new Error('run npm run build first (the lab runs the compiled CLI)');
-    home = await mkdtemp(join(tmpdir(), 'netkube-dns6-'));
-    await netkube(['down', '--name', LAB.name, '--prefix', LAB.prefix]);
-    const up = await netkube(
-      ['up', '--name', LAB.name, '--prefix', LAB.prefix, '--underlay', LAB.underlay, '--apiserver-port', String(LAB.port), '--nodes', String(LAB.nodes)],
-      200_000,
-    );
+    lab = await tempTestLab(LAB.name, LAB.prefix, 'netkube-dns6-', { netkubeTimeoutMs: 30_000 });
+    const up = await lab.up(['--underlay', LAB.underlay, '--apiserver-port', String(LAB.port), '--nodes', String(LAB.nodes)], 200_000);
     upOutput = up.out;
     console.log(up.out.split('\n').filter((l) => l.startsWith('✓') || l.includes(' is up in ')).join('\n'));
-    if (up.code !== 0) throw new Error(`netkube up exited ${up.code}:\n${up.out}`);
-    const file = join(home, 'dns-lab.yaml');
+    const file = join(lab.home, 'dns-lab.yaml');
     await writeFile(file, MANIFEST);
     // The Namespace is applied with the rest; a first apply can race its creation.
-    await until('the manifest to apply', async () => ({ done: (await kubectl(['apply', '-f', file])) || undefined, seen: '' }), 30_000);
+    await waitFor('the manifest to apply', async () => {
+      const out = await lab.kubectl(['apply', '-f', file]);
+      return { ok: out !== '', value: out, state: '' };
+    }, 30_000, 500);
     await Promise.all([waitReady('default', 'app=web', 2), waitReady('default', 'app=echo', 3), waitReady('dnsst', 'app=web-sts', 1), waitReady('default', 'app=client', 1)]);
-    webIP = (await kubectl(['get', 'svc', 'web', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
+    webIP = (await lab.kubectl(['get', 'svc', 'web', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
   }, 300_000);
 
-  afterAll(async () => {
-    await netkube(['down', '--name', LAB.name, '--prefix', LAB.prefix], 60_000);
-    if (home) await rm(home, { recursive: true, force: true });
-  }, 90_000);
+  afterAll(() => removeTempTestLab(lab), 90_000);
 
   it('`up` deploys kube-system/coredns behind kube-dns at 10.96.0.10 and prints its answer', async () => {
     expect(upOutput).toContain(`cluster DNS answers at ${DNS_IP}: kubernetes.default.svc.${ZONE} → 10.96.0.1`);
-    const svc = JSON.parse(await kubectl(['get', 'svc', '-n', 'kube-system', 'kube-dns', '-o', 'json'])) as { spec: { clusterIP: string; ports: { name: string; port: number; protocol: string }[] } };
+    const svc = JSON.parse(await lab.kubectl(['get', 'svc', '-n', 'kube-system', 'kube-dns', '-o', 'json'])) as { spec: { clusterIP: string; ports: { name: string; port: number; protocol: string }[] } };
     expect(svc.spec.clusterIP).toBe(DNS_IP);
     expect(svc.spec.ports.map((p) => `${p.name} ${p.port}/${p.protocol}`)).toEqual(['dns 53/UDP', 'dns-tcp 53/TCP', 'metrics 9153/TCP']);
-    const pods = JSON.parse(await kubectl(['get', 'pods', '-n', 'kube-system', '-l', 'k8s-app=kube-dns', '-o', 'json'])) as { items: { metadata: { name: string }; spec: { dnsPolicy: string; serviceAccountName: string } }[] };
+    const pods = JSON.parse(await lab.kubectl(['get', 'pods', '-n', 'kube-system', '-l', 'k8s-app=kube-dns', '-o', 'json'])) as { items: { metadata: { name: string }; spec: { dnsPolicy: string; serviceAccountName: string } }[] };
     expect(pods.items.length).toBe(1);
     expect(pods.items[0]!.spec).toMatchObject({ dnsPolicy: 'Default', serviceAccountName: 'coredns' });
     // dnsPolicy Default: the DNS pod's own resolver is the node's, never itself.
@@ -251,20 +206,20 @@ describe.skipIf(!isRoot)('cluster DNS in a lab (root)', () => {
     const first = await headlessFollows('echo-headless', 3);
     expect(first).toHaveLength(3);
 
-    const pods = JSON.parse(await kubectl(['get', 'pods', '-l', 'app=echo', '-o', 'json'])) as { items: PodView[] };
+    const pods = JSON.parse(await lab.kubectl(['get', 'pods', '-l', 'app=echo', '-o', 'json'])) as { items: PodView[] };
     const victim = pods.items.find((p) => p.status?.podIP === first[0])!;
-    await kubectl(['delete', 'pod', victim.metadata.name, '--wait=false']);
+    await lab.kubectl(['delete', 'pod', victim.metadata.name, '--wait=false']);
     // The deleted pod's address leaves the answer and its replacement's joins it.
     const afterDelete = await headlessFollows('echo-headless', 3, first[0]);
     expect(afterDelete).not.toContain(first[0]);
 
-    await kubectl(['scale', 'deployment', 'echo', '--replicas=1']);
+    await lab.kubectl(['scale', 'deployment', 'echo', '--replicas=1']);
     const afterScale = await headlessFollows('echo-headless', 1);
     expect(afterScale).toHaveLength(1);
   });
 
   it('a StatefulSet pod has its own name under its headless Service', async () => {
-    const ip = (await kubectl(['get', 'pod', '-n', 'dnsst', 'web-0', '-o', 'jsonpath={.status.podIP}'])).trim();
+    const ip = (await lab.kubectl(['get', 'pod', '-n', 'dnsst', 'web-0', '-o', 'jsonpath={.status.podIP}'])).trim();
     expect(ip).not.toBe('');
     const d = await dig([`@${DNS_IP}`, `web-0.web.dnsst.svc.${ZONE}`, 'A']);
     expect(d.status, d.raw).toBe('NOERROR');
@@ -296,16 +251,17 @@ spec:
     image: debian
     command: [/usr/sbin/dnsmasq, --keep-in-foreground, --conf-file=/dev/null, --no-resolv, --no-hosts, --pid-file=, --user=root, --port=53, --address=/outside.test/192.0.2.7]
 `;
-    const file = join(home, 'stub.yaml');
+    const file = join(lab.home, 'stub.yaml');
     await writeFile(file, stub);
-    await kubectl(['apply', '-f', file]);
+    await lab.kubectl(['apply', '-f', file]);
     const [stubIP] = await waitReady('kube-system', 'app=stub-upstream', 1);
     const args = ['--cluster-domain', ZONE, '--upstream', stubIP!];
-    await kubectl(['-n', 'kube-system', 'patch', 'deployment', 'coredns', '--type=json', '-p', JSON.stringify([{ op: 'replace', path: '/spec/template/spec/containers/0/args', value: args }])]);
-    const answer = await until('outside.test through the new upstream', async () => {
+    await lab.kubectl(['-n', 'kube-system', 'patch', 'deployment', 'coredns', '--type=json', '-p', JSON.stringify([{ op: 'replace', path: '/spec/template/spec/containers/0/args', value: args }])]);
+    const answer = await waitFor('outside.test through the new upstream', async () => {
       const d = await dig([`@${DNS_IP}`, 'outside.test', 'A']);
-      return { done: answerData(d, 'A')[0], seen: d.raw };
-    }, 90_000);
+      const a = answerData(d, 'A')[0];
+      return { ok: a !== undefined, value: a, state: d.raw };
+    }, 90_000, 500);
     expect(answer).toBe('192.0.2.7');
     // Cluster names are still the DNS's own.
     expect(answerData(await dig([`@${DNS_IP}`, `web.default.svc.${ZONE}`, 'A']), 'A')).toEqual([webIP]);

@@ -6,7 +6,6 @@
 // `down` that leaves the host as it found it. The lab has its own name,
 // object prefix, underlay and port, so other labs on this machine are never
 // touched; traffic stays inside the lab's namespaces and its underlay.
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,10 +16,10 @@ import { availableComponents, netkubeArgv } from '../lab/commands.js';
 import { readLabState } from '../lab/lab-state.js';
 import { startNodeAgent } from '../lab/lab-up.js';
 import { registerNodeCommand } from '../node/command.js';
-import { KUBECTL, REPO_ROOT } from './support/apiserver-process.js';
+import { REPO_ROOT } from './support/apiserver-process.js';
+import { sh, testLab, waitForValue, type ShResult } from './support/lab.js';
 
 const isRoot = process.platform === 'linux' && process.getuid?.() === 0;
-const CLI = join(REPO_ROOT, 'bin', 'netkube.js');
 
 const LAB = {
   name: 'e2e4',
@@ -36,68 +35,21 @@ const UP_FLAGS = ['--name', LAB.name, '--prefix', LAB.prefix, '--nodes', '2', '-
 const HOME = join(tmpdir(), `netkube-${LAB.name}`);
 const LAB_DIR = join(HOME, LAB.name);
 
-interface Result {
-  code: number;
-  out: string;
-}
-
-function sh(argv: string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(argv[0]!, argv.slice(1), { env: { ...process.env, ...opts.env }, timeout: opts.timeoutMs ?? 30_000, maxBuffer: 32 << 20 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, out: `${stdout}${stderr}` });
-    });
-  });
-}
-
-const netkube = (args: string[], timeoutMs = 150_000): Promise<Result> =>
-  sh([process.execPath, CLI, ...args], { env: { NETKUBE_HOME: HOME }, timeoutMs });
+const lab = testLab(LAB.name, LAB.prefix, HOME, { netkubeTimeoutMs: 150_000 });
 
 async function ok(args: string[]): Promise<string> {
-  const r = await netkube(args);
+  const r = await lab.netkube(args);
   if (r.code !== 0) throw new Error(`netkube ${args.join(' ')} exited ${r.code}:\n${r.out}`);
   return r.out;
 }
 
 /** `netkube exec POD -- sh -c SCRIPT`: the pod's network, hostname, resolv.conf and service account. */
-const podSh = (pod: string, script: string, timeoutMs = 30_000): Promise<Result> =>
-  sh([process.execPath, CLI, 'exec', '--name', LAB.name, pod, '--', 'sh', '-c', script], { env: { NETKUBE_HOME: HOME }, timeoutMs });
+const podSh = (pod: string, script: string, timeoutMs = 30_000): Promise<ShResult> => lab.inPod(pod, ['sh', '-c', script], { timeoutMs });
 
 async function podOk(pod: string, script: string): Promise<string> {
   const r = await podSh(pod, script);
   if (r.code !== 0) throw new Error(`exec ${pod} -- sh -c '${script}' exited ${r.code}:\n${r.out}`);
   return r.out;
-}
-
-const kubectl = (args: string[]): Promise<Result> =>
-  sh([KUBECTL, '--kubeconfig', join(LAB_DIR, 'kubeconfig'), '--cache-dir', join(HOME, 'kubectl-cache'), ...args]);
-
-async function kubectlOk(args: string[]): Promise<string> {
-  const r = await kubectl(args);
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.code}:\n${r.out}`);
-  return r.out;
-}
-
-const inNetns = (ns: string, argv: string[]): Promise<Result> => sh(['nsenter', `--net=/run/netns/${ns}`, ...argv]);
-
-/**
- * Polls `probe` until `done` holds for what it returned; on timeout the error
- * shows the last value seen, so a failure says where the cluster got stuck.
- */
-async function waitFor<T>(what: string, probe: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 60_000, everyMs = 500): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown = '<nothing yet>';
-  for (;;) {
-    try {
-      const v = await probe();
-      if (done(v)) return v;
-      last = v;
-    } catch (e) {
-      last = e instanceof Error ? e.message : e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}; last seen:\n${typeof last === 'string' ? last : JSON.stringify(last, null, 1)}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
 }
 
 interface PodView {
@@ -117,7 +69,7 @@ interface PodView {
 }
 
 async function getPod(name: string): Promise<PodView | undefined> {
-  const r = await kubectl(['get', 'pod', name, '-o', 'json']);
+  const r = await lab.kubectlRun(['get', 'pod', name, '-o', 'json']);
   if (r.code !== 0) {
     if (/NotFound/.test(r.out)) return undefined;
     throw new Error(r.out);
@@ -130,7 +82,7 @@ const notReady = (p: PodView | undefined): boolean => p?.status.conditions?.some
 
 /** The endpoints of Service `echo` as "<ip> ready=<bool>" lines, from its EndpointSlices. */
 async function echoEndpoints(): Promise<string[]> {
-  const out = await kubectlOk(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=echo', '-o', 'json']);
+  const out = await lab.kubectl(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=echo', '-o', 'json']);
   const list = JSON.parse(out) as { items: { endpoints?: { addresses: string[]; conditions?: { ready?: boolean } }[] }[] };
   return list.items.flatMap((s) => (s.endpoints ?? []).map((e) => `${e.addresses[0]} ready=${e.conditions?.ready === true}`)).sort();
 }
@@ -144,7 +96,7 @@ async function agentState(node: string, uid: string): Promise<AgentState> {
   return JSON.parse(await readFile(join(LAB_DIR, 'nodes', node, 'pods', uid, 'state.json'), 'utf8')) as AgentState;
 }
 
-/** Every pod namespace the lab's agents recorded: they are named nkp-…, not after the lab. */
+/** Every pod namespace the lab's agents recorded (named <prefix>-<lab>-pod-…). */
 async function recordedPodNetns(): Promise<string[]> {
   const out: string[] = [];
   for (const node of ['node-1', 'node-2']) {
@@ -237,15 +189,15 @@ describe.skipIf(!isRoot)('a 2-node lab with real packets (root)', () => {
 
   beforeAll(async () => {
     if (!existsSync(join(REPO_ROOT, 'dist', 'lab', 'commands.js'))) throw new Error('run npm run build first (the test runs the compiled CLI)');
-    await netkube(['down', '--name', LAB.name, '--prefix', LAB.prefix]);
+    await lab.netkube(['down', '--name', LAB.name, '--prefix', LAB.prefix]);
     await rm(HOME, { recursive: true, force: true });
     await mkdir(HOME, { recursive: true });
     before = await snapshot();
     const up = await ok(['up', ...UP_FLAGS]);
     expect(up).toContain(`lab "${LAB.name}" is up`);
     await writeFile(join(HOME, 'e2e.yaml'), MANIFEST);
-    await kubectlOk(['apply', '-f', join(HOME, 'e2e.yaml')]);
-    const pods = await waitFor(
+    await lab.kubectl(['apply', '-f', join(HOME, 'e2e.yaml')]);
+    const pods = await waitForValue(
       'echo-1, echo-2 and client Ready with an IP',
       () => Promise.all(['echo-1', 'echo-2', 'client'].map(getPod)),
       (ps) => ps.every((p) => ready(p) && p?.status.podIP),
@@ -256,12 +208,12 @@ describe.skipIf(!isRoot)('a 2-node lab with real packets (root)', () => {
   }, 300_000);
 
   afterAll(async () => {
-    await netkube(['down', '--name', LAB.name, '--prefix', LAB.prefix]);
+    await lab.netkube(['down', '--name', LAB.name, '--prefix', LAB.prefix]);
     await rm(HOME, { recursive: true, force: true });
   }, 60_000);
 
   it('places the pods as asked, each node handing out addresses from its own pod CIDR', async () => {
-    const nodes = JSON.parse(await kubectlOk(['get', 'nodes', '-o', 'json'])) as { items: { metadata: { name: string }; spec: { podCIDR?: string } }[] };
+    const nodes = JSON.parse(await lab.kubectl(['get', 'nodes', '-o', 'json'])) as { items: { metadata: { name: string }; spec: { podCIDR?: string } }[] };
     const cidr = Object.fromEntries(nodes.items.map((n) => [n.metadata.name, n.spec.podCIDR ?? '']));
     const prefix24 = (c: string): string => c.split('.').slice(0, 3).join('.');
     expect(prefix24(ips['echo-1']!)).toBe(prefix24(cidr['node-1']!));
@@ -323,22 +275,22 @@ describe.skipIf(!isRoot)('a 2-node lab with real packets (root)', () => {
   });
 
   it('kubectl logs shows the container\'s output', async () => {
-    const logs = await kubectlOk(['logs', 'echo-1']);
+    const logs = await lab.kubectl(['logs', 'echo-1']);
     expect(logs).toContain(`echo: http on :8080 as echo-1 ${ips['echo-1']}`);
-    const tail = await kubectlOk(['logs', 'echo-2', '-c', 'echo', '--tail', '1']);
+    const tail = await lab.kubectl(['logs', 'echo-2', '-c', 'echo', '--tail', '1']);
     expect(tail.trim().split('\n')).toHaveLength(1);
   });
 
   it('a readiness probe flips the pod\'s Ready condition, its EndpointSlice entry and where the Service sends traffic', async () => {
     const [e1, e2] = [ips['echo-1']!, ips['echo-2']!];
-    await waitFor('both echo endpoints ready', echoEndpoints, (eps) => eps.join() === [`${e1} ready=true`, `${e2} ready=true`].sort().join());
-    const clusterIP = (await kubectlOk(['get', 'svc', 'echo', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
+    await waitForValue('both echo endpoints ready', echoEndpoints, (eps) => eps.join() === [`${e1} ready=true`, `${e2} ready=true`].sort().join());
+    const clusterIP = (await lab.kubectl(['get', 'svc', 'echo', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
 
     await podOk('echo-1', 'touch /run/notready');
-    await waitFor('echo-1 not Ready', () => getPod('echo-1'), notReady, 30_000);
-    await waitFor('echo-1 endpoint not ready', echoEndpoints, (eps) => eps.includes(`${e1} ready=false`) && eps.includes(`${e2} ready=true`));
+    await waitForValue('echo-1 not Ready', () => getPod('echo-1'), notReady, 30_000);
+    await waitForValue('echo-1 endpoint not ready', echoEndpoints, (eps) => eps.includes(`${e1} ready=false`) && eps.includes(`${e2} ready=true`));
     // Through the ClusterIP only echo-2 answers now.
-    await waitFor(
+    await waitForValue(
       'the Service answering only from echo-2',
       () => podOk('client', `for i in 1 2 3 4 5 6; do curl -sS -m3 http://${clusterIP}/ | head -1; done`),
       (out) => out.trim().split('\n').every((l) => l === 'pod: echo-2'),
@@ -346,7 +298,7 @@ describe.skipIf(!isRoot)('a 2-node lab with real packets (root)', () => {
     );
 
     // echo-2 through its own Service reaches itself (hairpin on the bridge port), once node-2's proxy has synced too.
-    await waitFor(
+    await waitForValue(
       'echo-2 reaching itself through the Service',
       () => podOk('echo-2', `for i in 1 2 3; do curl -sS -m3 http://${clusterIP}/ | head -1; done`),
       (out) => out.trim().split('\n').every((l) => l === 'pod: echo-2'),
@@ -354,13 +306,13 @@ describe.skipIf(!isRoot)('a 2-node lab with real packets (root)', () => {
     );
 
     await podOk('echo-1', 'rm /run/notready');
-    await waitFor('echo-1 Ready again', () => getPod('echo-1'), ready, 30_000);
-    await waitFor('echo-1 endpoint ready again', echoEndpoints, (eps) => eps.includes(`${e1} ready=true`));
+    await waitForValue('echo-1 Ready again', () => getPod('echo-1'), ready, 30_000);
+    await waitForValue('echo-1 endpoint ready again', echoEndpoints, (eps) => eps.includes(`${e1} ready=true`));
   });
 
   it('restarts a crashing container with back-off: restartCount grows, CrashLoopBackOff, the previous run\'s log kept', async () => {
-    await kubectlOk(['run', 'crash', '--image=busybox', '--restart=Always', '--overrides={"spec":{"nodeName":"node-2"}}', '--command', '--', 'sh', '-c', 'echo crash-run; exit 3']);
-    const p = await waitFor(
+    await lab.kubectl(['run', 'crash', '--image=busybox', '--restart=Always', '--overrides={"spec":{"nodeName":"node-2"}}', '--command', '--', 'sh', '-c', 'echo crash-run; exit 3']);
+    const p = await waitForValue(
       'crash in CrashLoopBackOff after 2 restarts',
       () => getPod('crash'),
       (x) => {
@@ -374,17 +326,17 @@ describe.skipIf(!isRoot)('a 2-node lab with real packets (root)', () => {
     expect(c.lastState?.terminated?.reason).toBe('Error');
     expect(c.state?.waiting?.message).toMatch(/back-off \d+[ms]/);
     expect(ready(p)).toBe(false);
-    expect(await kubectlOk(['logs', 'crash', '--previous'])).toContain('crash-run');
-    const events = await kubectlOk(['get', 'events', '--field-selector', 'involvedObject.name=crash', '-o', 'jsonpath={.items[*].reason}']);
+    expect(await lab.kubectl(['logs', 'crash', '--previous'])).toContain('crash-run');
+    const events = await lab.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=crash', '-o', 'jsonpath={.items[*].reason}']);
     expect(events.split(' ')).toContain('BackOff');
-    await kubectlOk(['delete', 'pod', 'crash', '--grace-period=0', '--wait=false']);
+    await lab.kubectl(['delete', 'pod', 'crash', '--grace-period=0', '--wait=false']);
   });
 
   it('deletes a pod gracefully: Terminating while its process ignores SIGTERM, then gone with its network namespace', async () => {
     const file = join(HOME, 'term.yaml');
     await writeFile(file, TERM_POD);
-    await kubectlOk(['apply', '-f', file]);
-    const p = (await waitFor('term Running and Ready', () => getPod('term'), ready, 60_000))!;
+    await lab.kubectl(['apply', '-f', file]);
+    const p = (await waitForValue('term Running and Ready', () => getPod('term'), ready, 60_000))!;
     const state = await agentState('node-2', p.metadata.uid);
     const pid = state.containers['main']?.pid;
     expect(pid).toBeGreaterThan(1);
@@ -392,17 +344,17 @@ describe.skipIf(!isRoot)('a 2-node lab with real packets (root)', () => {
     podNetns.add(state.netns!);
     expect(existsSync(`/run/netns/${state.netns}`)).toBe(true);
 
-    await kubectlOk(['delete', 'pod', 'term', '--wait=false']);
+    await lab.kubectl(['delete', 'pod', 'term', '--wait=false']);
     const terminating = await getPod('term');
     expect(terminating?.metadata.deletionTimestamp, 'the pod stays, marked for deletion, during its grace period').toBeTruthy();
-    expect((await kubectlOk(['get', 'pod', 'term'])).split('\n')[1]).toMatch(/Terminating/);
+    expect((await lab.kubectl(['get', 'pod', 'term'])).split('\n')[1]).toMatch(/Terminating/);
     expect(alive(pid!), 'SIGTERM is ignored: the process lives on until the grace period ends').toBe(true);
 
-    await waitFor('pod term gone from the API', () => getPod('term'), (x) => x === undefined, 60_000);
+    await waitForValue('pod term gone from the API', () => getPod('term'), (x) => x === undefined, 60_000);
     expect(alive(pid!)).toBe(false);
     expect(existsSync(`/run/netns/${state.netns}`)).toBe(false);
     expect(existsSync(join(LAB_DIR, 'nodes', 'node-2', 'pods', p.metadata.uid))).toBe(false);
-    const events = await kubectl(['get', 'events', '--field-selector', 'involvedObject.name=term', '-o', 'jsonpath={.items[*].reason}']);
+    const events = await lab.kubectlRun(['get', 'events', '--field-selector', 'involvedObject.name=term', '-o', 'jsonpath={.items[*].reason}']);
     expect(events.out.split(' ')).toContain('Killing');
   });
 
@@ -415,7 +367,7 @@ describe.skipIf(!isRoot)('a 2-node lab with real packets (root)', () => {
     const agentPid = Number((await readFile(join(LAB_DIR, 'run', 'node-1.pid'), 'utf8')).trim());
     expect(alive(agentPid)).toBe(true);
     process.kill(agentPid, 'SIGKILL');
-    await waitFor(`agent pid ${agentPid} gone`, async () => alive(agentPid), (a) => !a, 10_000, 100);
+    await waitForValue(`agent pid ${agentPid} gone`, async () => alive(agentPid), (a) => !a, 10_000, 100);
     expect(alive(podPid), 'killing the agent leaves its pods running').toBe(true);
 
     // Restart it the way `up` starts it.
@@ -427,9 +379,9 @@ describe.skipIf(!isRoot)('a 2-node lab with real packets (root)', () => {
 
     // The new agent runs the probes: flip readiness once more, then back.
     await podOk('echo-1', 'touch /run/notready');
-    await waitFor('echo-1 not Ready under the new agent', () => getPod('echo-1'), notReady, 60_000);
+    await waitForValue('echo-1 not Ready under the new agent', () => getPod('echo-1'), notReady, 60_000);
     await podOk('echo-1', 'rm /run/notready');
-    const after = (await waitFor('echo-1 Ready under the new agent', () => getPod('echo-1'), ready, 60_000))!;
+    const after = (await waitForValue('echo-1 Ready under the new agent', () => getPod('echo-1'), ready, 60_000))!;
 
     expect(after.metadata.uid).toBe(before1.metadata.uid);
     expect(after.status.podIP).toBe(ips['echo-1']);
@@ -437,7 +389,7 @@ describe.skipIf(!isRoot)('a 2-node lab with real packets (root)', () => {
     expect((await agentState('node-1', after.metadata.uid)).containers['echo']?.pid).toBe(podPid);
     expect(alive(podPid)).toBe(true);
     expect(alive(newPid)).toBe(true);
-    const nodes = await kubectlOk(['get', 'node', 'node-1']);
+    const nodes = await lab.kubectl(['get', 'node', 'node-1']);
     expect(nodes).toMatch(/node-1\s+Ready/);
     expect(await podOk('client', `curl -sS -m5 http://${ips['echo-1']}:8080/`)).toContain('pod: echo-1');
   });
@@ -448,7 +400,7 @@ describe.skipIf(!isRoot)('a 2-node lab with real packets (root)', () => {
     }[];
     expect(bridge[0]!.linkinfo.info_kind).toBe('bridge');
     expect(bridge[0]!.linkinfo.info_data['nf_call_iptables']).toBe(0);
-    expect((await inNetns(UNDERLAY_NETNS, ['sysctl', '-n', 'net.bridge.bridge-nf-call-iptables'])).out.trim()).toBe('0');
+    expect((await lab.inNode('underlay', ['sysctl', '-n', 'net.bridge.bridge-nf-call-iptables'])).out.trim()).toBe('0');
     // The host's leg is a plain veth, enslaved to nothing in the root namespace: frames never cross a root bridge.
     const host = JSON.parse((await sh(['ip', '-j', '-d', 'link', 'show', `${LAB.prefix}0`])).out) as { linkinfo: { info_kind: string }; master?: string; ifalias?: string }[];
     expect(host[0]!.linkinfo.info_kind).toBe('veth');
@@ -457,15 +409,15 @@ describe.skipIf(!isRoot)('a 2-node lab with real packets (root)', () => {
 
     // A Docker-like FORWARD DROP, set only inside the lab's underlay namespace: bridged node-to-node frames
     // would meet it if the bridge called netfilter. The host's own iptables are never touched.
-    const policy = await inNetns(UNDERLAY_NETNS, ['iptables', '-P', 'FORWARD', 'DROP']);
+    const policy = await lab.inNode('underlay', ['iptables', '-P', 'FORWARD', 'DROP']);
     expect(policy.code, policy.out).toBe(0);
     try {
       await podOk('client', `ping -c2 -W3 ${ips['echo-2']}`);
       expect(await podOk('client', `curl -sS -m5 http://${ips['echo-2']}:8080/`)).toContain('pod: echo-2');
-      const fwd = await inNetns(UNDERLAY_NETNS, ['iptables', '-S', 'FORWARD']);
+      const fwd = await lab.inNode('underlay', ['iptables', '-S', 'FORWARD']);
       expect(fwd.out).toContain('-P FORWARD DROP');
     } finally {
-      await inNetns(UNDERLAY_NETNS, ['iptables', '-P', 'FORWARD', 'ACCEPT']);
+      await lab.inNode('underlay', ['iptables', '-P', 'FORWARD', 'ACCEPT']);
     }
   });
 

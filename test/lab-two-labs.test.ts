@@ -6,16 +6,15 @@
 // leaves the other working and nothing of its own behind, in both orders: the
 // underlay goes with the last lab on it. Unique names, prefixes, underlay,
 // ports and ranges, so other labs on this machine are never touched.
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KUBECTL, REPO_ROOT } from './support/apiserver-process.js';
+import { REPO_ROOT } from './support/apiserver-process.js';
+import { netkubeCli, sh, testLab, waitForValue, type ShResult, type TestLab } from './support/lab.js';
 
 const isRoot = process.platform === 'linux' && process.getuid?.() === 0;
-const CLI = join(REPO_ROOT, 'bin', 'netkube.js');
 
 const UNDERLAY = '172.31.9.0/24';
 const NODE_PORT = 30080;
@@ -27,21 +26,7 @@ const UP_B = ['up', '--name', B.name, '--prefix', B.prefix, '--nodes', '1', '--j
 const A_UNDERLAY_NETNS = `${A.prefix}-${A.name}-underlay`;
 let home = '';
 
-interface Result {
-  code: number;
-  out: string;
-}
-
-function sh(argv: string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(argv[0]!, argv.slice(1), { env: { ...process.env, ...opts.env }, timeout: opts.timeoutMs ?? 30_000, maxBuffer: 32 << 20 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, out: `${stdout}${stderr}` });
-    });
-  });
-}
-
-const netkube = (args: string[], timeoutMs = 200_000): Promise<Result> => sh([process.execPath, CLI, ...args], { env: { NETKUBE_HOME: home }, timeoutMs });
+const netkube = (args: string[], timeoutMs = 200_000): Promise<ShResult> => netkubeCli(home, args, timeoutMs);
 
 async function ok(args: string[]): Promise<string> {
   const r = await netkube(args);
@@ -49,28 +34,8 @@ async function ok(args: string[]): Promise<string> {
   return r.out;
 }
 
-async function kubectlOk(l: Lab, args: string[]): Promise<string> {
-  const r = await sh([KUBECTL, '--kubeconfig', join(home, l.name, 'kubeconfig'), '--cache-dir', join(home, 'kubectl-cache'), ...args]);
-  if (r.code !== 0) throw new Error(`kubectl (${l.name}) ${args.join(' ')} exited ${r.code}:\n${r.out}`);
-  return r.out;
-}
-
-/** Polls until `done` holds; on timeout the error shows the last value seen. */
-async function waitFor<T>(what: string, probe: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown = '<nothing yet>';
-  for (;;) {
-    try {
-      const v = await probe();
-      if (done(v)) return v;
-      last = v;
-    } catch (e) {
-      last = e instanceof Error ? e.message : e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last seen:\n${typeof last === 'string' ? last : JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+/** Either lab, in this suite's home (created in beforeAll). */
+const labOf = (l: Lab): TestLab => testLab(l.name, l.prefix, home);
 
 /** An echo pod named after its lab behind a NodePort Service pinned to the same port in both clusters. */
 const echoManifest = (l: Lab, withClient: boolean): string => `
@@ -92,18 +57,18 @@ ${withClient ? '---\napiVersion: v1\nkind: Pod\nmetadata: {name: client}\nspec:\
 async function deploy(l: Lab, withClient: boolean): Promise<void> {
   const file = join(home, `${l.name}.yaml`);
   await writeFile(file, echoManifest(l, withClient));
-  await kubectlOk(l, ['apply', '-f', file]);
+  await labOf(l).kubectl(['apply', '-f', file]);
   const pods = withClient ? [`echo-${l.name}`, 'client'] : [`echo-${l.name}`];
   // All pods, as a List (one named pod would come back as a Pod, without .items).
-  const readiness = (): Promise<string> => kubectlOk(l, ['get', 'pods', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status} {end}']);
-  await waitFor(`${pods.join(', ')} Ready in ${l.name}`, readiness, (out) => pods.every((p) => out.split(' ').includes(`${p}=True`)));
+  const readiness = (): Promise<string> => labOf(l).kubectl(['get', 'pods', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status} {end}']);
+  await waitForValue(`${pods.join(', ')} Ready in ${l.name}`, readiness, (out) => pods.every((p) => out.split(' ').includes(`${p}=True`)), 90_000);
 }
 
 /** `curl` from lab A's client pod: only lab namespaces carry the traffic. */
-const curlFromA = (url: string): Promise<Result> => netkube(['exec', '--name', A.name, 'client', '--', 'curl', '-s', '-m', '5', url], 30_000);
+const curlFromA = (url: string): Promise<ShResult> => labOf(A).inPod('client', ['curl', '-s', '-m', '5', url], { timeoutMs: 30_000 });
 
 async function curlUntil(url: string, want: string): Promise<string> {
-  return (await waitFor(`${url} to answer with ${want}`, () => curlFromA(url), (r) => r.code === 0 && r.out.includes(want), 60_000)).out;
+  return (await waitForValue(`${url} to answer with ${want}`, () => curlFromA(url), (r) => r.code === 0 && r.out.includes(want), 60_000)).out;
 }
 
 /** What of a lab exists: namespaces and root links by its names, bridge ports by its alias, processes by NETKUBE_LAB, its files. */
@@ -190,7 +155,7 @@ describe.skipIf(!isRoot)('two labs on one underlay (root)', () => {
     // Nothing of A but the underlay it made: its namespace and host link stay for B.
     expect((await remains(A)).filter((r) => r !== 'link nka0' && r !== `netns ${A_UNDERLAY_NETNS}`)).toEqual([]);
     // B's API server lives on the shared host address (nka0): it still answers, and its node is still Ready.
-    expect(await kubectlOk(B, ['get', 'nodes', '-o', 'jsonpath={.items[0].status.conditions[?(@.type=="Ready")].status}'])).toBe('True');
+    expect(await labOf(B).kubectl(['get', 'nodes', '-o', 'jsonpath={.items[0].status.conditions[?(@.type=="Ready")].status}'])).toBe('True');
     const downB = await ok(['down', '--name', B.name]);
     expect(downB).not.toContain('kept the underlay');
     expect(await remains(B)).toEqual([]);

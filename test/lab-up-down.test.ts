@@ -3,13 +3,14 @@
 // kill -9 of every lab process, and with a second lab running alongside.
 // Labs here use their own names, prefixes, ranges and ports, so a developer's
 // running default lab is never touched. The host's netfilter state is only read.
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KUBECTL, REPO_ROOT } from './support/apiserver-process.js';
+import { REPO_ROOT } from './support/apiserver-process.js';
+import { netkubeCli, sh, testLab, type ShResult, type TestLab } from './support/lab.js';
 
 const isRoot = process.platform === 'linux' && process.getuid?.() === 0;
 const CLI = join(REPO_ROOT, 'bin', 'netkube.js');
@@ -44,22 +45,7 @@ const A = lab('a', 250, 2, 0);
 const B = lab('b', 251, 1, 1);
 let home = '';
 
-interface Result {
-  code: number;
-  out: string;
-}
-
-function sh(argv: string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(argv[0]!, argv.slice(1), { env: { ...process.env, ...opts.env }, timeout: opts.timeoutMs ?? 30_000, maxBuffer: 32 << 20 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
-      resolve({ code, out: `${stdout}${stderr}` });
-    });
-  });
-}
-
-const netkube = (args: string[], env: Record<string, string> = {}): Promise<Result> =>
-  sh([process.execPath, CLI, ...args], { env: { NETKUBE_HOME: home, ...env }, timeoutMs: 100_000 });
+const netkube = (args: string[]): Promise<ShResult> => netkubeCli(home, args, 100_000);
 
 async function ok(args: string[]): Promise<string> {
   const r = await netkube(args);
@@ -68,7 +54,8 @@ async function ok(args: string[]): Promise<string> {
 }
 
 const netnsList = async (): Promise<string[]> => (await readdir('/run/netns').catch(() => [] as string[])).sort();
-const inNetns = (ns: string, argv: string[]): Promise<Result> => sh(['nsenter', `--net=/run/netns/${ns}`, ...argv]);
+/** Either lab, in this suite's home (created in beforeAll). */
+const labOf = (l: Lab): TestLab => testLab(l.name, l.prefix, home);
 
 /** Everything `down` must restore, read-only: namespaces, links, routes, netfilter, /etc/netns, mounts. */
 async function snapshot(): Promise<Record<string, string>> {
@@ -112,10 +99,6 @@ async function labPids(l: Lab): Promise<number[]> {
   return pids;
 }
 
-async function kubectl(l: Lab, args: string[]): Promise<Result> {
-  return sh([KUBECTL, '--kubeconfig', join(home, l.name, 'kubeconfig'), '--cache-dir', join(home, 'kubectl-cache'), ...args]);
-}
-
 describe.skipIf(!isRoot)('netkube up / down (root)', () => {
   let before: Record<string, string>;
   let agentBuilt = false;
@@ -140,14 +123,14 @@ describe.skipIf(!isRoot)('netkube up / down (root)', () => {
     const ns = await netnsList();
     for (const n of [`${A.prefix}-${A.name}-underlay`, `${A.prefix}-${A.name}-node-1`, `${A.prefix}-${A.name}-node-2`]) expect(ns).toContain(n);
     // Node to node and node to host across the underlay.
-    expect((await inNetns(`${A.prefix}-${A.name}-node-1`, ['ping', '-c1', '-W2', '172.31.250.12'])).code).toBe(0);
-    expect((await inNetns(`${A.prefix}-${A.name}-node-2`, ['ping', '-c1', '-W2', A.hostIP])).code).toBe(0);
-    const fwd = await inNetns(`${A.prefix}-${A.name}-node-1`, ['sysctl', '-n', 'net.ipv4.ip_forward', 'net.bridge.bridge-nf-call-iptables']);
+    expect((await labOf(A).inNode('node-1', ['ping', '-c1', '-W2', '172.31.250.12'])).code).toBe(0);
+    expect((await labOf(A).inNode('node-2', ['ping', '-c1', '-W2', A.hostIP])).code).toBe(0);
+    const fwd = await labOf(A).inNode('node-1', ['sysctl', '-n', 'net.ipv4.ip_forward', 'net.bridge.bridge-nf-call-iptables']);
     expect(fwd.out.split('\n').slice(0, 2)).toEqual(['1', '1']);
-    const route = await inNetns(`${A.prefix}-${A.name}-node-1`, ['ip', 'route', 'show', 'default']);
+    const route = await labOf(A).inNode('node-1', ['ip', 'route', 'show', 'default']);
     expect(route.out).toContain(`via ${A.hostIP}`);
 
-    const nodes = await kubectl(A, ['get', 'nodes', '-o', 'wide']);
+    const nodes = await labOf(A).kubectlRun(['get', 'nodes', '-o', 'wide']);
     expect(nodes.code, nodes.out).toBe(0);
     if (agentBuilt) {
       for (const n of ['node-1', 'node-2']) expect(nodes.out).toMatch(new RegExp(`${n}\\s+Ready`));
@@ -162,7 +145,7 @@ describe.skipIf(!isRoot)('netkube up / down (root)', () => {
     expect(bridge[0]!.linkinfo.info_kind).toBe('bridge');
     expect(bridge[0]!.linkinfo.info_data.nf_call_iptables).toBe(0);
     // The bridge option alone cannot switch br_netfilter off: the namespace's sysctl must be 0 too.
-    expect((await inNetns(underlay, ['sysctl', '-n', 'net.bridge.bridge-nf-call-iptables'])).out.trim()).toBe('0');
+    expect((await labOf(A).inNode('underlay', ['sysctl', '-n', 'net.bridge.bridge-nf-call-iptables'])).out.trim()).toBe('0');
     // The root namespace holds only the host's veth leg, never a bridge the lab's frames would cross.
     const hostLink = JSON.parse((await sh(['ip', '-j', '-d', 'link', 'show', `${A.prefix}0`])).out) as { linkinfo: { info_kind: string }; ifalias?: string }[];
     expect(hostLink[0]!.linkinfo.info_kind).toBe('veth');
@@ -188,8 +171,8 @@ describe.skipIf(!isRoot)('netkube up / down (root)', () => {
     expect(existsSync(join(home, A.name))).toBe(false);
 
     expect(await netnsList()).toContain(`${B.prefix}-${B.name}-node-1`);
-    expect((await inNetns(`${B.prefix}-${B.name}-node-1`, ['ping', '-c1', '-W2', B.hostIP])).code).toBe(0);
-    expect((await kubectl(B, ['get', 'namespaces'])).code).toBe(0);
+    expect((await labOf(B).inNode('node-1', ['ping', '-c1', '-W2', B.hostIP])).code).toBe(0);
+    expect((await labOf(B).kubectlRun(['get', 'namespaces'])).code).toBe(0);
   });
 
   it('cleans up after kill -9 of every lab process: the next up takes over, down leaves nothing', async () => {
@@ -215,7 +198,7 @@ describe.skipIf(!isRoot)('netkube up / down (root)', () => {
 // Used when the root suite is skipped, so the file never reports zero tests.
 describe.skipIf(isRoot)('netkube up without root', () => {
   it('refuses in one line', async () => {
-    const r = await new Promise<Result>((resolve) => {
+    const r = await new Promise<Pick<ShResult, 'code' | 'out'>>((resolve) => {
       const c = spawn(process.execPath, [CLI, 'up'], { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       c.stdout.on('data', (d: Buffer) => (out += d.toString()));

@@ -7,8 +7,7 @@
 // Traffic stays inside the lab: from pods (netkube exec) to pods, Services
 // and the lab's own host address on its underlay.
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +16,8 @@ import { readLabState } from '../lab/lab-state.js';
 import { startNodeAgent } from '../lab/lab-up.js';
 import { registerNodeCommand } from '../node/command.js';
 import { REPO_ROOT } from './support/apiserver-process.js';
-import { testLab, waitFor, type TestLab } from './support/lab.js';
+import { echoContainerYaml } from './support/echo-container.js';
+import { removeTempTestLab, tempTestLab, waitFor, type TestLab } from './support/lab.js';
 
 const isRoot = process.platform === 'linux' && process.getuid?.() === 0;
 
@@ -42,12 +42,7 @@ spec:
   nodeName: ${node}
   terminationGracePeriodSeconds: 1
   containers:
-  - name: echo
-    image: netkube/echo
-    env:
-    - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
-    - {name: POD_IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}
-    readinessProbe: {httpGet: {path: /healthz, port: 8080}, periodSeconds: 1}
+${echoContainerYaml('  ')}
 `,
   ),
   `
@@ -109,22 +104,17 @@ function parseEcho(text: string): { pod: string; client: string } {
 
 describe.skipIf(!isRoot)('VXLAN overlay as the lab datapath, 3 nodes (needs root: builds network namespaces)', () => {
   let lab: TestLab;
-  let home = '';
   /** Pod name → IP; echo-i runs on node-i. */
   const ips = new Map<string, string>();
   const pods = NODES.map((_, i) => `echo-${i + 1}`);
 
   beforeAll(async () => {
     if (!existsSync(join(REPO_ROOT, 'dist', 'lab', 'commands.js'))) throw new Error('run npm run build first (the test runs the compiled CLI)');
-    home = await mkdtemp(join(tmpdir(), 'netkube-overlay-lab-'));
-    lab = testLab(LAB, PREFIX, home);
-    // A crashed earlier run may have left the lab behind: down first (it finds leftovers by prefix).
-    await lab.netkube(['down', '--name', LAB, '--prefix', PREFIX]);
-    const up = await lab.netkube([
-      'up', '--name', LAB, '--prefix', PREFIX, '--nodes', String(NODES.length), '--underlay', UNDERLAY,
+    lab = await tempTestLab(LAB, PREFIX, 'netkube-overlay-lab-');
+    const up = await lab.up([
+      '--nodes', String(NODES.length), '--underlay', UNDERLAY,
       '--apiserver-port', String(API_PORT), '--pod-cidr', POD_CIDR, '--service-cidr', SERVICE_CIDR,
     ]);
-    if (up.code !== 0) throw new Error(`netkube up failed (${up.code}):\n${up.stdout}${up.stderr}`);
     expect(up.stdout).toContain('overlay vxlan');
     await lab.kubectl(['apply', '-f', '-'], MANIFESTS);
     const ready = await waitFor('3 ready echo pods, one per node', async () => {
@@ -141,13 +131,10 @@ describe.skipIf(!isRoot)('VXLAN overlay as the lab datapath, 3 nodes (needs root
     }, 30_000);
   }, 150_000);
 
-  afterAll(async () => {
-    if (lab) await lab.netkube(['down', '--name', LAB, '--prefix', PREFIX]);
-    if (home) await rm(home, { recursive: true, force: true });
-  }, 60_000);
+  afterAll(() => removeTempTestLab(lab), 60_000);
 
   it('records the overlay in lab.json and shows it in status and overlay show', async () => {
-    expect((await readLabState(home, LAB))?.config.overlay).toBe('vxlan');
+    expect((await readLabState(lab.home, LAB))?.config.overlay).toBe('vxlan');
     const status = await lab.netkube(['status', '--name', LAB]);
     expect(status.stdout).toContain('overlay vxlan');
     const show = await lab.netkube(['overlay', 'show', '--name', LAB]);
@@ -227,7 +214,7 @@ describe.skipIf(!isRoot)('VXLAN overlay as the lab datapath, 3 nodes (needs root
       return { ok: !alive, value: undefined, state: 'still running' };
     }, 10_000, 100);
 
-    const state = (await readLabState(home, LAB))!;
+    const state = (await readLabState(lab.home, LAB))!;
     const program = new Command('netkube');
     registerNodeCommand(program);
     const newPid = await startNodeAgent(state.config, 'node-2', { netkube: netkubeArgv(), components: availableComponents(program) });

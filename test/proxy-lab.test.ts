@@ -12,13 +12,13 @@
 //
 // Traffic stays inside the lab: from pods (netkube exec), from the lab's node
 // namespaces, or from the root namespace to the lab's own underlay addresses.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KUBECTL, REPO_ROOT } from './support/apiserver-process.js';
+import { REPO_ROOT } from './support/apiserver-process.js';
+import { echoContainerYaml } from './support/echo-container.js';
+import { removeTempTestLab, sh, tempTestLab, waitFor, type TestLab } from './support/lab.js';
 
 const isRoot = process.platform === 'linux' && process.getuid?.() === 0;
 const CLI = join(REPO_ROOT, 'bin', 'netkube.js');
@@ -31,70 +31,14 @@ const UNDERLAY = '172.18.55.0/24';
 const HOST_IP = '172.18.55.1';
 const API_PORT = 16455;
 const NODES = [
-  { name: 'node-1', ip: '172.18.55.11', netns: `${PREFIX}-${LAB}-node-1` },
-  { name: 'node-2', ip: '172.18.55.12', netns: `${PREFIX}-${LAB}-node-2` },
+  { name: 'node-1', ip: '172.18.55.11' },
+  { name: 'node-2', ip: '172.18.55.12' },
 ] as const;
 /** The UDP source port of the flow the conntrack test keeps pinned to one backend. */
 const PINNED_UDP_PORT = 40001;
 
-let home = '';
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function sh(argv: readonly string[], opts: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      argv[0]!,
-      argv.slice(1),
-      { env: { ...process.env, ...opts.env }, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 << 20 },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-    // Most commands never read stdin and may exit before we write: ignore EPIPE.
-    child.stdin?.on('error', () => undefined);
-    child.stdin?.end(opts.input ?? '');
-  });
-}
-
-const netkube = (args: readonly string[], timeoutMs = 120_000): Promise<Result> =>
-  sh([NODE, CLI, ...args], { env: { NETKUBE_HOME: home }, timeoutMs });
-
-async function kubectl(args: readonly string[], input?: string): Promise<string> {
-  const r = await sh([KUBECTL, '--kubeconfig', join(home, LAB, 'kubeconfig'), '--cache-dir', join(home, 'kubectl-cache'), ...args], {
-    env: { HOME: home, KUBECONFIG: '' },
-    ...(input !== undefined ? { input } : {}),
-  });
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.code}:\n${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
-
-/** A command inside a pod (its network namespace and environment). */
-const inPod = (pod: string, argv: readonly string[]): Promise<Result> => netkube(['exec', '--name', LAB, pod, '--', ...argv], 60_000);
-/** A command in a node's network namespace. */
-const inNode = (netns: string, argv: readonly string[]): Promise<Result> => sh(['nsenter', `--net=/run/netns/${netns}`, ...argv]);
-
-/** Polls `probe` until it reports ok; on timeout the error shows the last state it saw. */
-async function waitFor<T>(what: string, probe: () => Promise<{ ok: boolean; value: T; state: string }>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '(no state seen)';
-  for (;;) {
-    try {
-      const r = await probe();
-      if (r.ok) return r.value;
-      last = r.state;
-    } catch (e) {
-      last = e instanceof Error ? e.message : String(e);
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}; last state:\n${last}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
+/** Set in beforeAll. */
+let lab: TestLab;
 
 // ---------------------------------------------------------------- the cluster's objects
 
@@ -113,7 +57,7 @@ interface PodJson {
 }
 
 async function pods(selector: string): Promise<PodInfo[]> {
-  const list = JSON.parse(await kubectl(['get', 'pods', ...(selector ? ['-l', selector] : []), '-o', 'json'])) as { items: PodJson[] };
+  const list = JSON.parse(await lab.kubectl(['get', 'pods', ...(selector ? ['-l', selector] : []), '-o', 'json'])) as { items: PodJson[] };
   return list.items.map((p) => ({
     name: p.metadata.name,
     ip: p.status?.podIP ?? '',
@@ -140,7 +84,7 @@ interface ServiceJson {
 }
 
 async function service(name: string): Promise<{ clusterIP: string; nodePort(port: string): number }> {
-  const s = JSON.parse(await kubectl(['get', 'service', name, '-o', 'json'])) as ServiceJson;
+  const s = JSON.parse(await lab.kubectl(['get', 'service', name, '-o', 'json'])) as ServiceJson;
   return {
     clusterIP: s.spec.clusterIP,
     nodePort(port) {
@@ -157,9 +101,9 @@ async function service(name: string): Promise<{ clusterIP: string; nodePort(port
  * The pod IPs a node's rules DNAT `svcPort` ("default/echo:http") to, read
  * from the KUBE-SEP chains of its nat table.
  */
-async function dnatTargets(netns: string, svcPort: string): Promise<Set<string>> {
-  const r = await inNode(netns, ['iptables-save', '-t', 'nat']);
-  if (r.code !== 0) throw new Error(`iptables-save in ${netns}: ${r.stderr}`);
+async function dnatTargets(node: string, svcPort: string): Promise<Set<string>> {
+  const r = await lab.inNode(node, ['iptables-save', '-t', 'nat']);
+  if (r.code !== 0) throw new Error(`iptables-save in ${lab.netnsOf(node)}: ${r.stderr}`);
   const out = new Set<string>();
   for (const line of r.stdout.split('\n')) {
     if (!line.startsWith('-A KUBE-SEP-') || !line.includes(`--comment "${svcPort}"`)) continue;
@@ -173,7 +117,7 @@ async function dnatTargets(netns: string, svcPort: string): Promise<Set<string>>
 async function rulesPointAt(svcPort: string, ips: readonly string[]): Promise<void> {
   const want = [...ips].sort().join(',');
   await waitFor(`every node's rules for ${svcPort} to DNAT to ${want}`, async () => {
-    const seen = await Promise.all(NODES.map(async (n) => `${n.name}: ${[...(await dnatTargets(n.netns, svcPort))].sort().join(',')}`));
+    const seen = await Promise.all(NODES.map(async (n) => `${n.name}: ${[...(await dnatTargets(n.name, svcPort))].sort().join(',')}`));
     return { ok: seen.every((s) => s.endsWith(`: ${want}`)), value: undefined, state: seen.join('\n') };
   });
 }
@@ -207,7 +151,7 @@ function curlBurst(url: string, n: number): string[] {
 }
 
 async function burstFromPod(pod: string, url: string, n: number): Promise<Answer[]> {
-  const r = await inPod(pod, curlBurst(url, n));
+  const r = await lab.inPod(pod, curlBurst(url, n));
   const answers = parseEcho(r.stdout);
   expect(answers.length, `${n} requests from ${pod} to ${url}: curl exit ${r.code}\n${r.stderr}`).toBe(n);
   return answers;
@@ -283,12 +227,7 @@ spec:
     spec:
       terminationGracePeriodSeconds: 2
       containers:
-      - name: echo
-        image: netkube/echo
-        env:
-        - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
-        - {name: POD_IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}
-        readinessProbe: {httpGet: {path: /healthz, port: 8080}, periodSeconds: 1}
+${echoContainerYaml('      ')}
 ---
 apiVersion: v1
 kind: Service
@@ -330,12 +269,7 @@ kind: Pod
 metadata: {name: hairpin, namespace: default, labels: {app: hairpin}}
 spec:
   containers:
-  - name: echo
-    image: netkube/echo
-    env:
-    - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
-    - {name: POD_IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}
-    readinessProbe: {httpGet: {path: /healthz, port: 8080}, periodSeconds: 1}
+${echoContainerYaml('  ')}
 ---
 apiVersion: v1
 kind: Service
@@ -351,9 +285,9 @@ spec:
   containers: [{name: tools, image: netkube/toolbox}]
 `;
 
-/** Every IPv4 address of a node namespace: what "the node's address" can be after masquerade. */
-async function nodeAddresses(netns: string): Promise<string[]> {
-  const r = await inNode(netns, ['ip', '-j', '-4', 'addr', 'show']);
+/** Every IPv4 address of a node's namespace: what "the node's address" can be after masquerade. */
+async function nodeAddresses(node: string): Promise<string[]> {
+  const r = await lab.inNode(node, ['ip', '-j', '-4', 'addr', 'show']);
   const links = JSON.parse(r.stdout || '[]') as { addr_info?: { local: string }[] }[];
   return links.flatMap((l) => (l.addr_info ?? []).map((a) => a.local)).filter((a) => !a.startsWith('127.'));
 }
@@ -365,12 +299,9 @@ describe.skipIf(!isRoot)('service proxy with real packets in a lab (needs root: 
 
   beforeAll(async () => {
     if (!existsSync(join(REPO_ROOT, 'dist', 'lab', 'commands.js'))) throw new Error('run npm run build first (the test runs the compiled CLI)');
-    home = await mkdtemp(join(tmpdir(), 'netkube-proxy-lab-'));
-    // A crashed earlier run may have left the lab behind: down first (it finds leftovers by prefix).
-    await netkube(['down', '--name', LAB, '--prefix', PREFIX]);
-    const up = await netkube(['up', '--name', LAB, '--prefix', PREFIX, '--nodes', String(NODES.length), '--underlay', UNDERLAY, '--apiserver-port', String(API_PORT)]);
-    if (up.code !== 0) throw new Error(`netkube up failed (${up.code}):\n${up.stdout}${up.stderr}`);
-    await kubectl(['apply', '-f', '-'], MANIFESTS);
+    lab = await tempTestLab(LAB, PREFIX, 'netkube-proxy-lab-');
+    await lab.up(['--nodes', String(NODES.length), '--underlay', UNDERLAY, '--apiserver-port', String(API_PORT)]);
+    await lab.kubectl(['apply', '-f', '-'], MANIFESTS);
     echo = await readyPods('app=echo', 3);
     client = await waitFor('the client pod to be ready', async () => {
       const ps = await pods('');
@@ -383,10 +314,7 @@ describe.skipIf(!isRoot)('service proxy with real packets in a lab (needs root: 
     await rulesPointAt('default/echo:udp', echo.map((p) => p.ip));
   }, 180_000);
 
-  afterAll(async () => {
-    await netkube(['down', '--name', LAB, '--prefix', PREFIX]);
-    if (home) await rm(home, { recursive: true, force: true });
-  }, 60_000);
+  afterAll(() => removeTempTestLab(lab), 60_000);
 
   it('spreads 1,000 requests from a client pod evenly over every ready backend, pods on both nodes', async () => {
     expect(new Set(echo.map((p) => p.node)).size, showPods(echo)).toBe(NODES.length);
@@ -406,11 +334,11 @@ describe.skipIf(!isRoot)('service proxy with real packets in a lab (needs root: 
   // because localhost NodePorts need route_localnet (docs/architecture.md).
   it('answers a NodePort on the node\'s own address from inside the node, but not on 127.0.0.1', async () => {
     const port = echoSvc.nodePort('http');
-    const onNodeIP = await inNode(NODES[0].netns, ['curl', '-sS', '--noproxy', '*', '-m', '10', `http://${NODES[0].ip}:${port}/`]);
+    const onNodeIP = await lab.inNode(NODES[0].name, ['curl', '-sS', '--noproxy', '*', '-m', '10', `http://${NODES[0].ip}:${port}/`]);
     expect(onNodeIP.code, onNodeIP.stderr).toBe(0);
     expect(echo.map((p) => p.name)).toContain(parseEcho(onNodeIP.stdout)[0]?.pod);
 
-    const onLoopback = await inNode(NODES[0].netns, ['curl', '-sS', '-v', '--noproxy', '*', '-m', '10', `http://127.0.0.1:${port}/`]);
+    const onLoopback = await lab.inNode(NODES[0].name, ['curl', '-sS', '-v', '--noproxy', '*', '-m', '10', `http://127.0.0.1:${port}/`]);
     // 7 = could not connect: refused at once by the node's own stack (nothing listens there), not DNATed and dropped.
     expect(onLoopback.code, onLoopback.stderr).toBe(7);
     expect(onLoopback.stderr).toContain('Connection refused');
@@ -425,12 +353,12 @@ describe.skipIf(!isRoot)('service proxy with real packets in a lab (needs root: 
     // Without masquerade the reply would go straight back inside the pod and the connection would never form;
     // with it the pod sees one of its node's addresses.
     const hostNode = NODES.find((n) => n.name === self!.node)!;
-    const nodeIPs = await nodeAddresses(hostNode.netns);
+    const nodeIPs = await nodeAddresses(hostNode.name);
     for (const a of answers) expect(nodeIPs, `client ${a.client}`).toContain(a.client);
   });
 
   it('carries UDP through the Service to every backend', async () => {
-    const r = await inPod('client', [NODE, '-e', UDP_SENDER, echoSvc.clusterIP, '9001', '30']);
+    const r = await lab.inPod('client', [NODE, '-e', UDP_SENDER, echoSvc.clusterIP, '9001', '30']);
     const lines = r.stdout.trim().split('\n').filter(Boolean);
     expect(lines, r.stderr).toHaveLength(30);
     expect(lines.filter((l) => l === 'timeout')).toEqual([]);
@@ -449,11 +377,11 @@ describe.skipIf(!isRoot)('service proxy with real packets in a lab (needs root: 
     const svc = await service('empty');
     await waitFor('a REJECT rule for default/empty on the client\'s node', async () => {
       const node = NODES.find((n) => n.name === client.node)!;
-      const save = (await inNode(node.netns, ['iptables-save', '-t', 'filter'])).stdout;
+      const save = (await lab.inNode(node.name, ['iptables-save', '-t', 'filter'])).stdout;
       const rule = save.split('\n').find((l) => l.includes(`-d ${svc.clusterIP}/32`) && l.includes('-j REJECT'));
       return { ok: Boolean(rule), value: undefined, state: save.split('\n').filter((l) => l.includes('KUBE-')).join('\n') };
     });
-    const r = await inPod('client', ['curl', '-sS', '-v', '--noproxy', '*', '-m', '20', `http://${svc.clusterIP}/`]);
+    const r = await lab.inPod('client', ['curl', '-sS', '-v', '--noproxy', '*', '-m', '20', `http://${svc.clusterIP}/`]);
     expect(r.code, r.stderr).toBe(7);
     expect(r.stderr).toContain('Connection refused');
   });
@@ -470,7 +398,7 @@ describe.skipIf(!isRoot)('service proxy with real packets in a lab (needs root: 
 
       // Cluster: any pod answers, and it sees one of the node's own addresses, never the host's.
       const viaCluster = await burstFromHost(`http://${node.ip}:${echoSvc.nodePort('http')}`, 100);
-      const nodeIPs = await nodeAddresses(node.netns);
+      const nodeIPs = await nodeAddresses(node.name);
       for (const a of viaCluster) expect(nodeIPs, `${node.name}: client seen by ${a.pod}`).toContain(a.client);
       expect(new Set(viaCluster.map((a) => a.pod)).size, node.name).toBeGreaterThan(1);
     }
@@ -479,7 +407,7 @@ describe.skipIf(!isRoot)('service proxy with real packets in a lab (needs root: 
   it('stops sending to a deleted backend, and moves a pinned UDP flow off it (conntrack cleanup)', async () => {
     // One UDP flow from a fixed source port, kept alive by a datagram every 200 ms: conntrack pins it to one backend.
     const flow = spawn(NODE, [CLI, 'exec', '--name', LAB, 'client', '--', NODE, '-e', UDP_SENDER, echoSvc.clusterIP, '9001', '0', String(PINNED_UDP_PORT)], {
-      env: { ...process.env, NETKUBE_HOME: home },
+      env: { ...process.env, NETKUBE_HOME: lab.home },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let replies = '';
@@ -496,11 +424,11 @@ describe.skipIf(!isRoot)('service proxy with real packets in a lab (needs root: 
       const victim = echo.find((p) => p.name === victimName)!;
       expect(victim, `${victimName} is not one of ${showPods(echo)}`).toBeDefined();
 
-      await kubectl(['delete', 'pod', victim.name, '--wait=false']);
+      await lab.kubectl(['delete', 'pod', victim.name, '--wait=false']);
       const rest = echo.filter((p) => p !== victim);
       // The Deployment starts a replacement meanwhile; only the victim's absence matters here.
       await waitFor(`every node's rules to drop ${victim.ip}`, async () => {
-        const seen = await Promise.all(NODES.map(async (n) => `${n.name}: ${[...(await dnatTargets(n.netns, 'default/echo:http')), ...(await dnatTargets(n.netns, 'default/echo:udp'))].join(',')}`));
+        const seen = await Promise.all(NODES.map(async (n) => `${n.name}: ${[...(await dnatTargets(n.name, 'default/echo:http')), ...(await dnatTargets(n.name, 'default/echo:udp'))].join(',')}`));
         return { ok: seen.every((s) => !s.includes(victim.ip)), value: undefined, state: seen.join('\n') };
       });
 
@@ -525,7 +453,7 @@ describe.skipIf(!isRoot)('service proxy with real packets in a lab (needs root: 
   it('adds new pods to the rotation when the Deployment scales up', async () => {
     const before = await readyPods('app=echo', 3);
     // A patch, not `kubectl scale`: apiserver-lite serves no deployments/scale subresource yet.
-    await kubectl(['patch', 'deployment', 'echo', '--type=merge', '-p', '{"spec":{"replicas":4}}']);
+    await lab.kubectl(['patch', 'deployment', 'echo', '--type=merge', '-p', '{"spec":{"replicas":4}}']);
     const after = await readyPods('app=echo', 4);
     const added = after.filter((p) => !before.some((b) => b.name === p.name));
     expect(added).toHaveLength(1);
