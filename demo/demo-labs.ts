@@ -28,7 +28,7 @@ export function defaultPeerFlags(a: Pick<LabConfig, 'name' | 'prefix' | 'apiServ
   };
 }
 
-export function peerUpArgs(a: Pick<LabConfig, 'name'>, p: PeerFlags): string[] {
+export function peerUpArgs(a: Pick<LabConfig, 'name' | 'dnsTtl'>, p: PeerFlags): string[] {
   return [
     'up',
     '--name', p.name,
@@ -38,6 +38,7 @@ export function peerUpArgs(a: Pick<LabConfig, 'name'>, p: PeerFlags): string[] {
     '--pod-cidr', p.podCidr,
     '--service-cidr', p.serviceCidr,
     '--apiserver-port', String(p.apiserverPort),
+    ...(a.dnsTtl !== undefined ? ['--dns-ttl', String(a.dnsTtl)] : []),
   ];
 }
 

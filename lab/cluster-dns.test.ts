@@ -51,6 +51,9 @@ describe('dnsArgs', () => {
   ])('$name', ({ ups, want }) => {
     expect(dnsArgs(cfg, ups)).toEqual(want);
   });
+  it('passes the lab\'s --dns-ttl to the DNS', () => {
+    expect(dnsArgs({ ...cfg, dnsTtl: 5 }, [])).toEqual(['--cluster-domain', 'cluster.local', '--ttl', '5', '--resolv-conf', '/dev/null']);
+  });
 });
 
 const NOERROR = `

@@ -44,13 +44,13 @@ export interface ClusterDnsObjects {
 }
 
 /** The flags of `netkube dns` in the pod. */
-export function dnsArgs(cfg: Pick<LabConfig, 'clusterDomain'>, upstreams: readonly string[]): string[] {
+export function dnsArgs(cfg: Pick<LabConfig, 'clusterDomain' | 'dnsTtl'>, upstreams: readonly string[]): string[] {
   const upstream = upstreams.length > 0 ? ['--upstream', ...upstreams] : ['--resolv-conf', '/dev/null'];
-  return ['--cluster-domain', cfg.clusterDomain, ...upstream];
+  return ['--cluster-domain', cfg.clusterDomain, ...(cfg.dnsTtl !== undefined ? ['--ttl', String(cfg.dnsTtl)] : []), ...upstream];
 }
 
 /** The three objects, as Kubernetes' own CoreDNS add-on shapes them. Pure. */
-export function clusterDnsObjects(cfg: Pick<LabConfig, 'clusterDNS' | 'clusterDomain'>, o: ClusterDnsOptions = {}): ClusterDnsObjects {
+export function clusterDnsObjects(cfg: Pick<LabConfig, 'clusterDNS' | 'clusterDomain' | 'dnsTtl'>, o: ClusterDnsOptions = {}): ClusterDnsObjects {
   const meta = (name: string) => ({ name, namespace: DNS_NAMESPACE, labels: { ...APP_LABELS } });
   return {
     serviceAccount: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: DNS_SERVICE_ACCOUNT, namespace: DNS_NAMESPACE } },

@@ -74,6 +74,7 @@ interface UpFlags {
   apiserverPort: number;
   prefix: string;
   overlay: LabOverlayMode;
+  dnsTtl: number;
   joinUnderlay?: string;
   firstNodeAddress?: string;
 }
@@ -114,6 +115,7 @@ export function registerLabCommands(program: Command): void {
     .option('--join-underlay <lab>', 'run on that (running) lab\'s underlay: its bridge, host link and address; for two clusters side by side')
     .option('--first-node-address <ip>', 'underlay address of node 1 (node i = this + i-1); default .11, or past the nodes already there when joining')
     .option('--overlay <mode>', `pod-to-pod datapath between nodes: ${LAB_OVERLAY_MODES.join(' or ')}`, d.overlay)
+    .option('--dns-ttl <seconds>', 'TTL of the cluster DNS\'s answers (kubeadm\'s CoreDNS uses 30; DNS clients may keep a gone pod that long)', intArg('--dns-ttl'), d.dnsTtl)
     .action(async (o: UpFlags, cmd: Command) => {
       requireRootOnLinux('up');
       const shared = o.joinUnderlay !== undefined ? await underlayToJoin(o.joinUnderlay, o.name) : undefined;

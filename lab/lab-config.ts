@@ -22,6 +22,8 @@ export interface LabFlags {
   prefix: string;
   /** Pod-to-pod datapath between nodes, run by every node agent. */
   overlay: LabOverlayMode;
+  /** TTL of the cluster DNS's answers, seconds (CoreDNS's kubernetes `ttl`; kubeadm configures 30). */
+  dnsTtl: number;
   /** $NETKUBE_HOME (default ./.netkube), resolved against `cwd`. */
   home: string;
   /** --join-underlay: run on this other lab's underlay (bridge, host link and address) instead of creating one. */
@@ -43,6 +45,7 @@ export const DEFAULT_LAB_FLAGS: Omit<LabFlags, 'home'> = {
   apiserverPort: 6443,
   prefix: 'nk',
   overlay: 'vxlan',
+  dnsTtl: 30,
 };
 
 /** The first node is .11: node i = underlay network + 10 + i (the host side is .1). */
@@ -82,6 +85,8 @@ export interface LabConfig {
   serviceCIDR: string;
   /** The node agents' `--overlay` (labs written before this field existed ran host-gw). */
   overlay: LabOverlayMode;
+  /** The cluster DNS's `--ttl` (absent in lab.json written before the flag: the DNS default, 30). */
+  dnsTtl?: number;
   underlayCIDR: string;
   underlayPrefixLength: number;
   /** The host's address on the underlay: the API server binds and advertises it. */
@@ -155,6 +160,7 @@ export function planLab(f: LabFlags, shared?: SharedUnderlay): LabConfig {
   if (!(LAB_OVERLAY_MODES as readonly string[]).includes(f.overlay)) {
     throw new LabConfigError(`--overlay: "${f.overlay}" must be one of ${LAB_OVERLAY_MODES.join(', ')}`);
   }
+  if (!Number.isInteger(f.dnsTtl) || f.dnsTtl < 0 || f.dnsTtl > 3600) throw new LabConfigError(`--dns-ttl: ${f.dnsTtl} must be 0..3600 seconds`);
   if (!Number.isInteger(f.nodes) || f.nodes < 1 || f.nodes > MAX_NODES) throw new LabConfigError(`--nodes: ${f.nodes} must be between 1 and ${MAX_NODES}`);
   if (!Number.isInteger(f.apiserverPort) || f.apiserverPort < 1 || f.apiserverPort > 65535) {
     throw new LabConfigError(`--apiserver-port: ${f.apiserverPort} must be a port number (1-65535)`);
@@ -198,6 +204,7 @@ export function planLab(f: LabFlags, shared?: SharedUnderlay): LabConfig {
     clusterCIDR: pods.text,
     serviceCIDR: services.text,
     overlay: f.overlay,
+    dnsTtl: f.dnsTtl,
     underlayCIDR: underlay.text,
     underlayPrefixLength: underlay.prefixLength,
     hostIP,

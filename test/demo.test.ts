@@ -13,7 +13,8 @@ import { checkResultsSane, type DemoResults } from '../demo/results.js';
 import { sh, testLab, type ShResult, type TestLab } from './support/lab.js';
 
 const isRoot = process.platform === 'linux' && process.getuid?.() === 0;
-const A_FLAGS = ['--nodes', '2', '--underlay', '172.31.17.0/24', '--apiserver-port', '6631', '--pod-cidr', '10.240.0.0/16', '--service-cidr', '10.121.0.0/16'];
+// A DNS TTL of 5 s (CoreDNS's own default; the lab's is kubeadm's 30) keeps the headless run short.
+const A_FLAGS = ['--dns-ttl', '5', '--nodes', '2', '--underlay', '172.31.17.0/24', '--apiserver-port', '6631', '--pod-cidr', '10.240.0.0/16', '--service-cidr', '10.121.0.0/16'];
 const PEER = 'demob';
 const DEMO_FLAGS = ['--peer-name', PEER, '--peer-pod-cidr', '10.241.0.0/16', '--peer-service-cidr', '10.122.0.0/16', '--peer-apiserver-port', '6632', '--rate', '30', '--kill-after', '4', '--settle', '8'];
 
