@@ -35,6 +35,20 @@ if [ "$node_major" -lt 20 ]; then
   exit 1
 fi
 
+# kubectl >= 1.27: the tests drive apiserver-lite with the real kubectl, and demo.sh shows the lab with it.
+# Debian's own kubernetes-client (1.20) is too old; a configured Kubernetes apt repository
+# (pkgs.k8s.io, or Google Cloud's) provides the `kubectl` package, which is installed when it is missing.
+kubectl_minor() { kubectl version --client -o json 2>/dev/null | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(parseInt(JSON.parse(s).clientVersion.minor,10)||0)}catch{console.log(0)}})'; }
+if ! command -v kubectl >/dev/null 2>&1 && apt-cache policy kubectl 2>/dev/null | grep 'Candidate: [0-9]' >/dev/null; then
+  need_root
+  echo "==> apt-get install kubectl"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kubectl >/dev/null
+fi
+if ! command -v kubectl >/dev/null 2>&1 || [ "$(kubectl_minor)" -lt 27 ]; then
+  echo "netkube: kubectl >= 1.27 is needed (found: $(kubectl version --client 2>/dev/null | head -1 || echo none)); see https://kubernetes.io/docs/tasks/tools/install-kubectl-linux/ (Kubernetes' apt repository pkgs.k8s.io)" >&2
+  [ "${NETKUBE_KUBECTL_OPTIONAL:-}" = 1 ] || exit 1
+fi
+
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "==> npm ci"
   npm ci --no-audit --no-fund --loglevel=error
