@@ -67,8 +67,29 @@ export async function applyDemoObjects(c: DemoCluster, o: ApplyOptions): Promise
   }
   lines.push(`service/${WEB} ${svc}`);
   lines.push(`service/web-headless ${await ensure(c.client, Services, webHeadlessService())}`);
-  if (o.withClient) lines.push(`pod/${CLIENT} ${await ensure(c.client, Pods, clientPod(o.withClient))}`);
+  if (o.withClient) lines.push(`pod/${CLIENT} ${await ensureClientPod(c, o.withClient)}`);
   return lines;
+}
+
+/** The client pod with the sidecar policy asked for: a pod's containers cannot change, so another policy means a new pod. */
+async function ensureClientPod(c: DemoCluster, policy: SidecarPolicy): Promise<string> {
+  const want = clientPod(policy);
+  const have = await c.client.get<Pod>(Pods, CLIENT, NS).catch((e: unknown) => {
+    if (isApiError(e, 404)) return undefined;
+    throw e;
+  });
+  if (have) {
+    const args = (p: Pod) => JSON.stringify(p.spec?.containers.map((x) => x.args ?? []));
+    if (args(have) === args(want)) return 'exists';
+    await c.client.delete(Pods, CLIENT, { ...NS, gracePeriodSeconds: 0 });
+    for (const deadline = Date.now() + 60_000; ; await sleep(200)) {
+      const gone = await c.client.get<Pod>(Pods, CLIENT, NS).then(() => false, (e: unknown) => isApiError(e, 404));
+      if (gone) break;
+      if (Date.now() > deadline) throw new Error(`cluster ${c.name}: pod ${CLIENT} was not deleted within 60 s`);
+    }
+  }
+  await c.client.create<Pod>(Pods, want, NS);
+  return have ? `replaced (sidecar --policy ${policy})` : 'created';
 }
 
 export async function scaleWeb(c: DemoCluster, replicas: number): Promise<void> {
