@@ -7,6 +7,8 @@ import { join } from 'node:path';
 export interface BenchApiServer {
   proc: ChildProcess;
   kubeconfig: string;
+  /** SIGTERM, and resolves once the process has exited. */
+  stop(): Promise<void>;
 }
 
 export async function startBenchApiServer(
@@ -30,5 +32,10 @@ export async function startBenchApiServer(
       reject(new Error(`apiserver exited (${c}): ${out}`));
     });
   });
-  return { proc, kubeconfig: join(dataDir, 'kubeconfig') };
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  const stop = async (): Promise<void> => {
+    proc.kill('SIGTERM');
+    await exited;
+  };
+  return { proc, kubeconfig: join(dataDir, 'kubeconfig'), stop };
 }

@@ -14,7 +14,6 @@
 //
 // Usage: npm run build && node dist/bench/endpointslice-latency.js [--pods 1000] [--concurrency 1]
 //   --concurrency C keeps C status writes in flight (1 = one pod at a time, each measured alone).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,7 +41,7 @@ const ipOf = (i: number) => `10.244.${Math.floor(i / 250)}.${(i % 250) + 1}`;
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'netkube-bench-eps-'));
-  const { proc, kubeconfig } = await startBenchApiServer(dataDir, { store: 'sqlite' });
+  const { kubeconfig, stop: stopApiServer } = await startBenchApiServer(dataDir, { store: 'sqlite' });
   const stop = new AbortController();
   const client = new KubeClient(await loadKubeconfig(kubeconfig), { userAgent: 'bench-endpointslice' });
   try {
@@ -137,8 +136,7 @@ async function main(): Promise<void> {
   } finally {
     stop.abort();
     client.close();
-    proc.kill('SIGTERM');
-    await new Promise((r) => proc.once('exit', r));
+    await stopApiServer();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -232,7 +232,7 @@ async function inside(): Promise<void> {
   } finally {
     await proxy?.close();
     client.close();
-    api.proc.kill('SIGTERM');
+    await api.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

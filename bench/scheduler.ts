@@ -11,7 +11,6 @@
 // The server runs no controllers of its own (--controllers ""): only the scheduler under test binds pods.
 //
 // Usage: npm run build && node dist/bench/scheduler.js [--pods 1000] [--nodes 50] [--concurrency 16] [--store sqlite|memory]
-import { spawn, type ChildProcess } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -80,7 +79,7 @@ async function allBound(client: KubeClient, ns: string, signal: AbortSignal): Pr
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'netkube-bench-sched-'));
-  const { proc, kubeconfig } = await startBenchApiServer(dataDir, { store: STORE === 'memory' ? 'memory' : 'sqlite' });
+  const { kubeconfig, stop: stopApiServer } = await startBenchApiServer(dataDir, { store: STORE === 'memory' ? 'memory' : 'sqlite' });
   const stop = new AbortController();
   setMaxListeners(64, stop.signal);
   const client = new KubeClient(await loadKubeconfig(kubeconfig), { userAgent: 'bench-scheduler' });
@@ -142,8 +141,7 @@ async function main(): Promise<void> {
   } finally {
     stop.abort();
     client.close();
-    proc.kill('SIGTERM');
-    await new Promise((r) => proc.once('exit', r));
+    await stopApiServer();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

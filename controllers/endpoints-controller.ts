@@ -69,16 +69,10 @@ export function createEndpointsController(opts: EndpointsControllerOptions = {})
 
       return {
         async run() {
-          const done = queue.run(reconcile, opts.workers ?? 4, (key, err) => {
+          await queue.runUntil(ctx.signal, reconcile, opts.workers ?? 4, (key, err) => {
             if (isApiError(err, 409)) return; // the cache was behind; the retry reads the newer object
             ctx.log(`endpoints: sync of service="${key}" failed: ${(err as Error).message ?? String(err)}`);
           });
-          await new Promise<void>((resolve) => {
-            if (ctx.signal.aborted) return resolve();
-            ctx.signal.addEventListener('abort', () => resolve(), { once: true });
-          });
-          queue.stop();
-          await done;
         },
       };
     },

@@ -155,18 +155,12 @@ export function createEndpointSliceController(opts: EndpointSliceControllerOptio
 
       return {
         async run() {
-          const done = queue.run(reconcile, opts.workers ?? 4, (key, err) => {
+          await queue.runUntil(ctx.signal, reconcile, opts.workers ?? 4, (key, err) => {
             ctx.log(`endpointslice: sync of service="${key}" failed: ${(err as Error).message ?? String(err)}`);
             const [ns, name] = splitKey(key);
             const svc = services.get(ns, name);
             if (svc && !isApiError(err, 409)) ctx.events.event(svc, 'Warning', 'FailedToUpdateEndpointSlices', `Error updating Endpoint Slices for Service ${key}: ${(err as Error).message ?? String(err)}`);
           });
-          await new Promise<void>((resolve) => {
-            if (ctx.signal.aborted) return resolve();
-            ctx.signal.addEventListener('abort', () => resolve(), { once: true });
-          });
-          queue.stop();
-          await done;
         },
       };
     },

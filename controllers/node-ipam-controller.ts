@@ -67,15 +67,9 @@ export function createNodeIpamController(opts: NodeIpamOptions = {}): Controller
         async run() {
           // Every subnet already in use is marked before any Node is handed a new one.
           for (const n of nodes.list()) if (n.metadata.name && podCIDROf(n)) assignments.step(n.metadata.name, n);
-          const done = queue.run(reconcile, opts.workers ?? 2, (key, err) => {
+          await queue.runUntil(ctx.signal, reconcile, opts.workers ?? 2, (key, err) => {
             ctx.log(`nodeipam: node="${key}": ${(err as Error).message ?? String(err)}`);
           });
-          await new Promise<void>((resolve) => {
-            if (ctx.signal.aborted) return resolve();
-            ctx.signal.addEventListener('abort', () => resolve(), { once: true });
-          });
-          queue.stop();
-          await done;
         },
       };
     },

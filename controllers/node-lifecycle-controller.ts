@@ -107,15 +107,9 @@ export function createNodeLifecycleController(opts: NodeLifecycleOptions = {}): 
 
       return {
         async run() {
-          const done = queue.run(reconcile, opts.workers ?? 2, (key, err) => {
+          await queue.runUntil(ctx.signal, reconcile, opts.workers ?? 2, (key, err) => {
             if (!isApiError(err, 409)) ctx.log(`nodelifecycle: node="${key}": ${(err as Error).message ?? String(err)}`);
           });
-          await new Promise<void>((resolve) => {
-            if (ctx.signal.aborted) return resolve();
-            ctx.signal.addEventListener('abort', () => resolve(), { once: true });
-          });
-          queue.stop();
-          await done;
         },
       };
     },

@@ -211,11 +211,5 @@ export async function runUntilAborted(
   workers: number,
   name: string,
 ): Promise<void> {
-  const done = queue.run(reconcile, workers, (key, err) => ctx.log(`${name}: ${key}: ${err instanceof Error ? err.message : String(err)}`));
-  await new Promise<void>((resolve) => {
-    if (ctx.signal.aborted) return resolve();
-    ctx.signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-  queue.stop();
-  await done;
+  await queue.runUntil(ctx.signal, reconcile, workers, (key, err) => ctx.log(`${name}: ${key}: ${err instanceof Error ? err.message : String(err)}`));
 }

@@ -117,13 +117,7 @@ export function createScheduler(opts: SchedulerOptions = {}): Controller {
 
       return {
         async run() {
-          const done = queue.run(reconcile, opts.concurrency ?? 16, (key, err) => ctx.log(`scheduler: ${key}: ${(err as Error).message ?? String(err)}`));
-          await new Promise<void>((resolve) => {
-            if (ctx.signal.aborted) return resolve();
-            ctx.signal.addEventListener('abort', () => resolve(), { once: true });
-          });
-          queue.stop();
-          await done;
+          await queue.runUntil(ctx.signal, reconcile, opts.concurrency ?? 16, (key, err) => ctx.log(`scheduler: ${key}: ${(err as Error).message ?? String(err)}`));
         },
       };
     },

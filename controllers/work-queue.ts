@@ -107,6 +107,17 @@ export class WorkQueue {
     return Promise.all(Array.from({ length: workers }, loop)).then(() => undefined);
   }
 
+  /** run() until `signal` aborts, then stop() and wait for the workers: a controller's whole run. */
+  async runUntil(signal: AbortSignal, reconcile: Reconcile, workers = 1, onError: (key: string, err: unknown) => void = () => undefined): Promise<void> {
+    const done = this.run(reconcile, workers, onError);
+    await new Promise<void>((resolve) => {
+      if (signal.aborted) return resolve();
+      signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    this.stop();
+    await done;
+  }
+
   stop(): void {
     this.stopped = true;
     for (const t of this.timers.values()) t.cancel();

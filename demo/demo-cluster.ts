@@ -1,6 +1,7 @@
 // One lab cluster as the demo sees it: its plan (lab.json), an API client,
 // and the few things the demo does to it — apply its objects, wait for the
 // web pods, kill one, notice its replacement.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Pod, Service } from '../kube/api/core.js';
 import type { Deployment } from '../kube/api/core.js';
 import { Deployments, isApiError, KubeClient, Pods, Services, type ResourceDescriptor } from '../kube/client.js';
@@ -21,8 +22,6 @@ export async function openCluster(home: string, name: string): Promise<DemoClust
   const client = new KubeClient(await loadKubeconfig(state.config.paths.kubeconfig), { userAgent: 'netkube-demo', requestTimeoutMs: 15_000 });
   return { name, cfg: state.config, client };
 }
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const NS = { namespace: DEMO_NAMESPACE };
 

@@ -6,6 +6,7 @@
 //                        backend killed and one added mid-run
 //   4. report            a table here, report.html and results.json under $NETKUBE_HOME/<lab>/demo/
 // Every number comes from this run. Without a terminal on stdin it asks nothing.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdir } from 'node:fs/promises';
 import http from 'node:http';
 import { join } from 'node:path';
@@ -14,10 +15,10 @@ import type { Deployment, Service } from '../kube/api/core.js';
 import { Deployments, Services } from '../kube/client.js';
 import { DNS_DEFAULTS } from '../dns/run.js';
 import { run } from '../lab/run-command.js';
-import { applyDemoObjects, openCluster, podName, readyWebPods, scaleWeb, sleep, waitForWeb, type DemoCluster } from './demo-cluster.js';
+import { applyDemoObjects, openCluster, podName, readyWebPods, scaleWeb, waitForWeb, type DemoCluster } from './demo-cluster.js';
 import { defaultPeerFlags, peerUpArgs, runNetkube, type PeerFlags } from './demo-labs.js';
 import { CLIENT, DEMO_NAMESPACE, SERVICE_PORT, WEB, WEB_HEADLESS, WEB_PORT_NAME, type SidecarPolicy } from './demo-manifests.js';
-import { demoModes, type ModeSpec } from './demo-modes.js';
+import { demoModes } from './demo-modes.js';
 import { startGlobalDns, type GlobalDns } from './global-dns.js';
 import { startHealthChecks, type HealthChecks } from './global-dns-health.js';
 import { entryPointDisruption, podDisruption, type Disruption } from './disruptions.js';
@@ -255,4 +256,3 @@ export async function runDemo(o: DemoOptions): Promise<{ resultsPath: string; re
   o.out(`\n  results: ${paths.resultsPath}\n  report:  ${paths.reportPath}\n`);
   return paths;
 }
-export type { ModeSpec };

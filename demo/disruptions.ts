@@ -7,9 +7,10 @@
 //                the raw table, before conntrack and the proxy's DNAT, as if the node or its load balancer
 //                died. The global DNS's health checks withdraw its record; clients follow when their cached
 //                answer expires. After it has been out for a while it answers again: the added backend.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { LabNode } from '../lab/lab-config.js';
 import { run } from '../lab/run-command.js';
-import { killPod, podName, readyWebPods, sleep, waitForNewReadyPod, webPods, type DemoCluster } from './demo-cluster.js';
+import { killPod, podName, readyWebPods, waitForNewReadyPod, webPods, type DemoCluster } from './demo-cluster.js';
 import type { HealthChecks } from './global-dns-health.js';
 
 export interface DisruptedBackend {

@@ -3,10 +3,11 @@
 // and later a backend is added (see disruptions.ts). Disruption times are put
 // on the load generator's clock (its start line carries Date.now() at t = 0),
 // so every time in a ModeRun is "ms since the load started".
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { CLIENT, DEMO_NAMESPACE } from './demo-manifests.js';
-import { podName, readyWebPods, sleep, type DemoCluster } from './demo-cluster.js';
+import { podName, readyWebPods, type DemoCluster } from './demo-cluster.js';
 import type { ModeSpec } from './demo-modes.js';
 import type { Disruption, DisruptedBackend } from './disruptions.js';
 import { isRequestSample, isStartLine, parseLoadgenLine, type LoadgenLine, type RequestSample, type StartLine } from './loadgen.js';

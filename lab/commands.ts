@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { DEFAULT_LAB_FLAGS, LAB_OVERLAY_MODES, checkLabName, LabConfigError, labPaths, planLab, resolveHome, type LabConfig, type SharedUnderlay, type LabOverlayMode } from './lab-config.js';
+import { DEFAULT_LAB_FLAGS, LAB_OVERLAY_MODES, checkLabName, LabConfigError, labPaths, planLab, resolveHome, type LabConfig, type SharedUnderlay, type LabFlags } from './lab-config.js';
 import { describeDown, labDown, labLeftovers } from './lab-down.js';
 import { labExec } from './lab-exec.js';
 import { labsOnUnderlay, readLabState } from './lab-state.js';
@@ -65,19 +65,8 @@ async function existingLab(name: string, prefix: string): Promise<{ cfg: LabConf
   return { cfg: planLab({ ...DEFAULT_LAB_FLAGS, name, prefix, home: home() }), fromState: false, missing: [] };
 }
 
-interface UpFlags {
-  name: string;
-  nodes: number;
-  podCidr: string;
-  serviceCidr: string;
-  underlay: string;
-  apiserverPort: number;
-  prefix: string;
-  overlay: LabOverlayMode;
-  dnsTtl: number;
-  joinUnderlay?: string;
-  firstNodeAddress?: string;
-}
+/** `up`'s flags: the lab's plan flags, less $NETKUBE_HOME (from the environment). */
+type UpFlags = Omit<LabFlags, 'home'>;
 
 /** --join-underlay: the lab named must be up (its lab.json and its underlay namespace); with every lab already on that underlay. */
 async function underlayToJoin(lab: string, self: string): Promise<SharedUnderlay> {

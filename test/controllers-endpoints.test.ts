@@ -5,11 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EndpointSlice, Endpoints as EndpointsObject, Pod, Service } from '../kube/api/core.js';
 import { EndpointSlices, Endpoints, KubeClient, Namespaces, Pods, Services } from '../kube/client.js';
 import { loadKubeconfig } from '../kube/kubeconfig.js';
-import { SharedInformers, type Controller, type ControllerContext } from '../controllers/controller-context.js';
-import { EventRecorder } from '../controllers/event-recorder.js';
 import { endpointsliceController } from '../controllers/endpointslice-controller.js';
 import { endpointsController } from '../controllers/endpoints-controller.js';
 import { CONTROLLER_NAME, MANAGED_BY_LABEL, SERVICE_NAME_LABEL } from '../controllers/endpointslice-reconcile.js';
+import { runControllers } from './support/controllers.js';
 import { cleanup, eventually, startApiServer, type ApiServerProcess } from './support/apiserver-process.js';
 
 let server: ApiServerProcess;
@@ -17,24 +16,11 @@ let client: KubeClient;
 const stop = new AbortController();
 const logs: string[] = [];
 
-async function runControllers(controllers: Controller[]): Promise<void> {
-  const informers = new SharedInformers(client, { onError: (e) => logs.push(String(e)) });
-  const ctx: ControllerContext = {
-    client,
-    informers,
-    events: new EventRecorder(client, 'netkube-controller-manager'),
-    log: (m) => logs.push(m),
-    signal: stop.signal,
-  };
-  const runs = controllers.map((c) => c.setup(ctx));
-  await informers.start(stop.signal);
-  for (const r of runs) void r.run();
-}
 
 beforeAll(async () => {
   server = await startApiServer({ store: 'memory' });
   client = new KubeClient(await loadKubeconfig(server.kubeconfigPath));
-  await runControllers([endpointsliceController, endpointsController]);
+  await runControllers(client, [endpointsliceController, endpointsController], stop.signal, logs);
 });
 afterAll(async () => {
   stop.abort();

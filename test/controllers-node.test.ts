@@ -5,31 +5,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EndpointSlice, Event, Lease, Node, Pod, PodSpec } from '../kube/api/core.js';
 import { EndpointSlices, Events, KubeClient, Leases, Namespaces, Nodes, Pods, Services } from '../kube/client.js';
 import { loadKubeconfig } from '../kube/kubeconfig.js';
-import { SharedInformers, type Controller, type ControllerContext } from '../controllers/controller-context.js';
-import { EventRecorder } from '../controllers/event-recorder.js';
 import { createNodeIpamController } from '../controllers/node-ipam-controller.js';
 import { createNodeLifecycleController } from '../controllers/node-lifecycle-controller.js';
 import { endpointsliceController } from '../controllers/endpointslice-controller.js';
 import { TAINT_UNREACHABLE } from '../controllers/node-lifecycle-health.js';
+import { runControllers } from './support/controllers.js';
 import { cleanup, eventually, startApiServer, type ApiServerProcess } from './support/apiserver-process.js';
 
 let server: ApiServerProcess;
 let client: KubeClient;
 const logs: string[] = [];
 
-async function runControllers(controllers: Controller[], signal: AbortSignal): Promise<void> {
-  const informers = new SharedInformers(client, { onError: (e) => logs.push(String(e)) });
-  const ctx: ControllerContext = {
-    client,
-    informers,
-    events: new EventRecorder(client, 'netkube-controller-manager'),
-    log: (m) => logs.push(m),
-    signal,
-  };
-  const runs = controllers.map((c) => c.setup(ctx));
-  await informers.start(signal);
-  for (const r of runs) void r.run();
-}
 
 beforeAll(async () => {
   server = await startApiServer({ store: 'memory' });
@@ -80,7 +66,7 @@ describe('node IPAM', () => {
     // Registered before the controller starts: the ones already holding a subnet must be honoured.
     await registerNode('pre', false);
     await client.patch(Nodes, 'pre', 'merge', { spec: { podCIDR: '10.250.0.0/24', podCIDRs: ['10.250.0.0/24'] } });
-    await runControllers([createNodeIpamController({ clusterCIDR: '10.250.0.0/22', nodeCIDRMaskSize: 24 })], stop.signal);
+    await runControllers(client, [createNodeIpamController({ clusterCIDR: '10.250.0.0/22', nodeCIDRMaskSize: 24 })], stop.signal, logs);
     await Promise.all(['a', 'b', 'c'].map((n) => registerNode(n, false)));
     const cidrs = await waitFor(
       async () => {
@@ -113,7 +99,7 @@ describe('node IPAM', () => {
     try {
       await client.delete(Nodes, 'c');
       const freed = '10.250.3.0/24';
-      await runControllers([createNodeIpamController({ clusterCIDR: '10.250.0.0/22', nodeCIDRMaskSize: 24 })], again.signal);
+      await runControllers(client, [createNodeIpamController({ clusterCIDR: '10.250.0.0/22', nodeCIDRMaskSize: 24 })], again.signal, logs);
       await registerNode('e', false);
       const got = await waitFor(async () => podCIDR('e'), 'e gets a CIDR', () => client.get(Nodes, 'e'));
       // Everything else is taken by nodes the new allocator only knows from the API.
@@ -163,8 +149,10 @@ describe('node lifecycle', () => {
       await client.patch(Pods, name, 'merge', { status: { phase: 'Running', podIP: `10.244.9.${i + 1}`, conditions: [{ type: 'Ready', status: 'True' }] } }, { namespace: ns, subresource: 'status' });
     }
     await runControllers(
+      client,
       [createNodeLifecycleController({ nodeMonitorGracePeriodMs: 2000, podEvictionTimeoutMs: 3000 }), endpointsliceController],
       stop.signal,
+      logs,
     );
   });
   afterAll(() => {

@@ -8,14 +8,13 @@ import type { Deployment, Node, Pod, ReplicaSet, StatefulSet } from '../kube/api
 import { Deployments, KubeClient, Namespaces, Nodes, Pods, ReplicaSets, StatefulSets } from '../kube/client.js';
 import { createInformer, listWatchFor, type Informer } from '../kube/informer.js';
 import { loadKubeconfig } from '../kube/kubeconfig.js';
-import { SharedInformers, type Controller, type ControllerContext } from '../controllers/controller-context.js';
 import { deploymentController } from '../controllers/deployment-controller.js';
-import { EventRecorder } from '../controllers/event-recorder.js';
 import { garbageCollectorController } from '../controllers/garbage-collector-controller.js';
 import { isPodReady } from '../controllers/pod-status.js';
 import { replicaSetController } from '../controllers/replicaset-controller.js';
 import { schedulerController } from '../controllers/scheduler-controller.js';
 import { statefulSetController } from '../controllers/statefulset-controller.js';
+import { runControllers } from './support/controllers.js';
 import { cleanup, eventually, kubectlFor, startApiServer, type ApiServerProcess } from './support/apiserver-process.js';
 import { startFakeKubelet, type FakeKubelet } from './support/fake-kubelet.js';
 
@@ -28,19 +27,6 @@ const logs: string[] = [];
 /** Images whose pods the fake kubelet keeps not-ready (to hold a rollout at its limit). */
 const unready = new Set<string>();
 
-async function runControllers(controllers: Controller[]): Promise<void> {
-  const informers = new SharedInformers(client, { onError: (e) => logs.push(String(e)) });
-  const ctx: ControllerContext = {
-    client,
-    informers,
-    events: new EventRecorder(client, 'netkube-controller-manager'),
-    log: (m) => logs.push(m),
-    signal: stop.signal,
-  };
-  const runs = controllers.map((c) => c.setup(ctx));
-  await informers.start(stop.signal);
-  for (const r of runs) void r.run();
-}
 
 function node(name: string): Node {
   return {
@@ -64,7 +50,7 @@ beforeAll(async () => {
   await kubelet.started;
   pods = createInformer<Pod>(listWatchFor<Pod>(client, Pods), { onError: () => undefined });
   await pods.start(stop.signal);
-  await runControllers([schedulerController, replicaSetController, deploymentController, statefulSetController, garbageCollectorController]);
+  await runControllers(client, [schedulerController, replicaSetController, deploymentController, statefulSetController, garbageCollectorController], stop.signal, logs);
 });
 afterAll(async () => {
   if (process.env.DEBUG_LOGS) console.log(logs.join('\n'));

@@ -5,7 +5,7 @@
 // by hand, as a user does for endpoints outside the cluster (and no
 // controller touches them).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,36 +14,13 @@ import type { EndpointSlice, Service } from '../kube/api/core.js';
 import { EndpointSlices, KubeClient, Services } from '../kube/client.js';
 import { connectionFrom } from '../kube/kubeconfig.js';
 import { cleanup, eventually, makeTempDir, REPO_ROOT, startApiServer, type ApiServerProcess } from './support/apiserver-process.js';
+import { startChild, stopAllChildren, stopChild } from './support/children.js';
 
 const run = promisify(execFile);
 const DIG = '/usr/bin/dig';
 const DNSMASQ = '/usr/sbin/dnsmasq';
 const missing = [DIG, DNSMASQ].filter((p) => !existsSync(p));
 if (missing.length) console.warn(`dns-component.test: ${missing.join(', ')} not found (Debian packages dnsutils, dnsmasq); skipping`);
-
-const children = new Set<ChildProcess>();
-
-function startChild(cmd: string, args: string[]): { child: ChildProcess; output: () => string } {
-  const child = spawn(cmd, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  let out = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
-  return { child, output: () => out };
-}
-
-function stopChild(c: ChildProcess): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (c.exitCode !== null || c.signalCode !== null) return resolve();
-    c.once('exit', () => resolve());
-    c.kill('SIGKILL');
-  });
-}
-
-async function killChildren(): Promise<void> {
-  await Promise.all([...children].map(stopChild));
-}
 
 /** A port free for UDP right now (dnsmasq binds UDP and TCP on it). */
 async function freePort(): Promise<number> {
@@ -151,7 +128,7 @@ describe.skipIf(missing.length > 0)('netkube dns against apiserver-lite, dig and
 
   afterAll(async () => {
     client?.close();
-    await killChildren();
+    await stopAllChildren(0);
     await cleanup();
   });
 
@@ -256,7 +233,7 @@ describe.skipIf(missing.length > 0)('netkube dns against apiserver-lite, dig and
   });
 
   it('answers SERVFAIL, not a hang, once the upstream is gone', async () => {
-    await stopChild(dnsmasqChild);
+    await stopChild(dnsmasqChild, 0);
     // dig waits 2 s once (+time=2 +tries=1): any reply at all means the server did not hang on the dead upstream.
     expect((await dig(dnsPort, 'gone.test')).status).toBe('SERVFAIL');
     // Cluster names do not depend on the upstream.

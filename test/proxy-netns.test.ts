@@ -6,7 +6,6 @@
 // an ordinary client. iptables and conntrack only ever run inside the node
 // namespace; every namespace is deleted in afterAll, also after failures.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -18,6 +17,7 @@ import type { EndpointSlice, Node, Service } from '../kube/api/core.js';
 import { EndpointSlices, KubeClient, Nodes, Services } from '../kube/client.js';
 import { loadKubeconfig } from '../kube/kubeconfig.js';
 import { cleanup, eventually, REPO_ROOT, startApiServer, type ApiServerProcess } from './support/apiserver-process.js';
+import { startChild, stopAllChildren, stopChild, type TrackedChild } from './support/children.js';
 
 const run = promisify(execFile);
 const isRoot = process.getuid?.() === 0;
@@ -32,11 +32,10 @@ const CLIENT_IP = '10.0.1.2';
 const BACKEND = { a: '10.244.1.2', b: '10.244.2.2' } as const;
 const RELAY_SOCKET = `/tmp/nk-test-${id}-api.sock`;
 
-const children = new Set<ChildProcess>();
 let relayServer: net.Server | undefined;
 let api: ApiServerProcess;
 let client: KubeClient;
-let proxy: { child: ChildProcess; output: () => string } | undefined;
+let proxy: TrackedChild | undefined;
 let nodeKubeconfig: string;
 
 async function sh(...args: string[]): Promise<string> {
@@ -45,24 +44,9 @@ async function sh(...args: string[]): Promise<string> {
 }
 const inNs = (ns: string, ...args: string[]) => sh('ip', 'netns', 'exec', ns, ...args);
 
-/** Starts a long-running process in a namespace; remembered so afterAll kills it. */
-function spawnIn(ns: string, args: string[]): { child: ChildProcess; output: () => string } {
-  const child = spawn('ip', ['netns', 'exec', ns, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  let out = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
-  return { child, output: () => out };
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill('SIGTERM');
-  const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(t);
+/** Starts a long-running process in a namespace; afterAll stops it. */
+function spawnIn(ns: string, args: string[]): TrackedChild {
+  return startChild('ip', ['netns', 'exec', ns, ...args]);
 }
 
 // A backend: HTTP on 8080 and UDP on 5353, both answering with the backend's name.
@@ -167,7 +151,7 @@ async function waitForOutput(p: { output: () => string }, re: RegExp, what: stri
   await eventually(() => re.test(p.output()), `${what}; output so far:\n${p.output()}`, timeoutMs);
 }
 
-function startProxy(): { child: ChildProcess; output: () => string } {
+function startProxy(): TrackedChild {
   return spawnIn(NS.node, [
     process.execPath, 'bin/netkube.js', 'proxy',
     '--kubeconfig', nodeKubeconfig,
@@ -217,7 +201,7 @@ describe.skipIf(!canRun)('netkube proxy in network namespaces', () => {
 
   afterAll(async () => {
     client?.close();
-    for (const c of [...children]) await stopChild(c);
+    await stopAllChildren(5000);
     relayServer?.close();
     await rm(RELAY_SOCKET, { force: true });
     for (const ns of Object.values(NS)) await sh('ip', 'netns', 'del', ns).catch(() => undefined);
@@ -328,7 +312,7 @@ describe.skipIf(!canRun)('netkube proxy in network namespaces', () => {
   });
 
   it('a stopped proxy leaves its rules (traffic flows); --cleanup removes only its own', async () => {
-    await stopChild(proxy!.child);
+    await stopChild(proxy!.child, 5000);
     expect(await httpFromClient(web.spec!.clusterIP!, 80, 3)).toEqual(['b', 'b', 'b']);
     await inNs(NS.node, process.execPath, join(REPO_ROOT, 'bin', 'netkube.js'), 'proxy', '--cleanup');
     const nat = await inNs(NS.node, 'iptables-save', '-t', 'nat');
